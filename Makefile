@@ -1,0 +1,44 @@
+# Shuzhi: `make run` (demo on SQLite at http://127.0.0.1:8000) and `make test` (SQLite + PostgreSQL).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup lint format bench messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "==> Installing Python packages into $(VENV)/"
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+	@bash scripts/system-deps.sh run
+
+run: setup
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py seed_demo --if-empty
+	@echo ""
+	@echo "  Shuzhi: http://$(HOST):$(PORT)/   staff login: demo / shuzhi-demo   (admin: admin / shuzhi-admin)"
+	@echo ""
+	@$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed
+	@bash scripts/system-deps.sh test
+	@bash scripts/test.sh
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages:
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3*

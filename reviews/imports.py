@@ -1,0 +1,981 @@
+"""Import party organisations and their secretaries from an Excel workbook (党组织与书记导入).
+
+`parse_workbook` reads the whole file, checks every row against the file itself and the database,
+and returns an `ImportPlan`: what would be created, changed or left alone, and every problem found.
+`apply_plan` writes a valid plan in one transaction through the services, so an import is scoped
+and audited exactly like the same edits made by hand.
+
+Sheet names and headers are data (the template's Chinese words), not interface strings.
+"""
+
+import datetime
+import io
+import re
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import openpyxl
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from . import audit, services
+from .models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
+from .scope import scope_root
+
+ORG_SHEET = "党组织"
+ORG_CODE, ORG_NAME, ORG_SHORT_NAME, ORG_PARENT, ORG_KIND, ORG_SECTOR = (
+    "编码",
+    "名称",
+    "简称",
+    "上级编码",
+    "类型",
+    "领域",
+)
+ORG_HEADERS = (ORG_CODE, ORG_NAME, ORG_SHORT_NAME, ORG_PARENT, ORG_KIND, ORG_SECTOR)
+
+SECRETARY_SHEET = "书记"
+SEC_ORG, SEC_NAME, SEC_GENDER, SEC_TITLE, SEC_START = "党组织编码", "姓名", "性别", "职务", "任职日期"
+SECRETARY_HEADERS = (SEC_ORG, SEC_NAME, SEC_GENDER, SEC_TITLE, SEC_START)
+
+MAX_ROWS = 20000  # data rows per sheet
+
+KIND_WORDS = {
+    "党委": OrganisationKind.COMMITTEE,
+    "党工委": OrganisationKind.WORKING_COMMITTEE,
+    "党组": OrganisationKind.LEADING_GROUP,
+    "党总支": OrganisationKind.GENERAL_BRANCH,
+    "党支部": OrganisationKind.BRANCH,
+}
+SECTOR_WORDS = {
+    "农村": Sector.RURAL,
+    "社区": Sector.COMMUNITY,
+    "机关": Sector.ORGAN,
+    "事业单位": Sector.INSTITUTION,
+    "国有企业": Sector.SOE,
+    "非公企业": Sector.PRIVATE,
+    "社会组织": Sector.SOCIAL,
+    "学校": Sector.SCHOOL,
+    "医院": Sector.HOSPITAL,
+}
+GENDER_WORDS = {"男": Gender.MALE, "女": Gender.FEMALE}
+
+TEMPLATE_FILENAME = "党组织与书记导入模板.xlsx"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+_DATE_PATTERNS = [
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
+    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"),
+]
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+# ---------------------------------------------------------------------------------------------
+# What parse_workbook returns
+
+
+@dataclass
+class ImportProblem:
+    """One thing wrong with the file: where (sheet, Excel row, header text) and what (code, message)."""
+
+    sheet: str
+    row: int | None
+    column: str
+    code: str
+    msgid: str = field(repr=False)
+    params: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def message(self) -> str:
+        """The explanation, in the active language."""
+        return _(self.msgid) % self.params if self.params else _(self.msgid)
+
+    def __str__(self) -> str:
+        where = {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+        if self.row and self.column:
+            return _("Sheet “%(sheet)s”, row %(row)s, column “%(column)s”: %(message)s") % where
+        if self.row:
+            return _("Sheet “%(sheet)s”, row %(row)s: %(message)s") % where
+        if self.sheet:
+            return _("Sheet “%(sheet)s”: %(message)s") % where
+        return self.message
+
+
+@dataclass
+class OrganisationChange:
+    """One row of the organisation sheet and what importing it does: create, update or unchanged."""
+
+    row: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    sector: str
+    parent_code: str
+    action: str = "unchanged"
+    depth: int = 0  # in the tree after the import: parents are written before their children
+    changes: dict[str, tuple] = field(default_factory=dict)  # field -> (old, new)
+
+    def change_lines(self) -> list[tuple[str, str, str]]:
+        return _change_lines(self.changes)
+
+
+@dataclass
+class Closure:
+    """An open secretary appointment a hand-over ends the day before the new secretary starts."""
+
+    appointment_id: int
+    person_name: str
+    start_date: datetime.date
+    end_date: datetime.date
+
+
+@dataclass
+class SecretaryChange:
+    """One row of the secretary sheet: appoint, hand over (closing the predecessor), update, or nothing."""
+
+    row: int
+    organisation_code: str
+    organisation_name: str
+    name: str
+    gender: str
+    title: str
+    start_date: datetime.date
+    action: str = "appoint"
+    person_id: int | None = None  # an existing person of this organisation's secretary history
+    appointment_id: int | None = None  # the appointment an update changes
+    closes: list[Closure] = field(default_factory=list)
+    changes: dict[str, tuple] = field(default_factory=dict)
+
+    def change_lines(self) -> list[tuple[str, str, str]]:
+        return _change_lines(self.changes)
+
+
+@dataclass
+class ImportPlan:
+    source: bytes = b""
+    problems: list[ImportProblem] = field(default_factory=list)
+    organisations: list[OrganisationChange] = field(default_factory=list)
+    secretaries: list[SecretaryChange] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.problems
+
+    def _orgs(self, action: str) -> list[OrganisationChange]:
+        return [c for c in self.organisations if c.action == action]
+
+    def _secs(self, *actions: str) -> list[SecretaryChange]:
+        return [c for c in self.secretaries if c.action in actions]
+
+    @property
+    def to_create(self) -> list[OrganisationChange]:
+        return self._orgs("create")
+
+    @property
+    def to_update(self) -> list[OrganisationChange]:
+        return self._orgs("update")
+
+    @property
+    def unchanged_organisations(self) -> list[OrganisationChange]:
+        return self._orgs("unchanged")
+
+    @property
+    def to_appoint(self) -> list[SecretaryChange]:
+        """New secretary appointments, hand-overs included."""
+        return self._secs("appoint", "handover")
+
+    @property
+    def handovers(self) -> list[SecretaryChange]:
+        return self._secs("handover")
+
+    @property
+    def secretary_updates(self) -> list[SecretaryChange]:
+        return self._secs("update")
+
+    @property
+    def unchanged_secretaries(self) -> list[SecretaryChange]:
+        return self._secs("unchanged")
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action != "unchanged" for c in self.organisations + self.secretaries)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "organisations_created": len(self.to_create),
+            "organisations_updated": len(self.to_update),
+            "organisations_unchanged": len(self.unchanged_organisations),
+            "secretaries_appointed": len(self.to_appoint),
+            "handovers": len(self.handovers),
+            "secretaries_updated": len(self.secretary_updates),
+            "secretaries_unchanged": len(self.unchanged_secretaries),
+        }
+
+    def summary_text(self) -> str:
+        return (
+            _(
+                "Party organisations: %(organisations_created)s to create, "
+                "%(organisations_updated)s to update, %(organisations_unchanged)s unchanged. "
+                "Secretaries: %(secretaries_appointed)s to appoint (%(handovers)s hand-overs), "
+                "%(secretaries_updated)s to update, %(secretaries_unchanged)s unchanged."
+            )
+            % self.counts()
+        )
+
+
+@dataclass
+class ImportSummary:
+    organisations_created: int = 0
+    organisations_updated: int = 0
+    secretaries_appointed: int = 0
+    handovers: int = 0
+    secretaries_updated: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return (
+            _(
+                "Party organisations created: %(organisations_created)s, updated: %(organisations_updated)s; "
+                "secretaries appointed: %(secretaries_appointed)s (hand-overs: %(handovers)s), "
+                "updated: %(secretaries_updated)s."
+            )
+            % self.as_dict()
+        )
+
+
+def _change_lines(changes: dict[str, tuple]) -> list[tuple[str, str, str]]:
+    """(field label, old, new) for display, in the active language."""
+    return [
+        (_field_label(name), _display(name, old), _display(name, new)) for name, (old, new) in changes.items()
+    ]
+
+
+def _field_label(name: str) -> str:
+    labels = {
+        "name": _("name"),
+        "short_name": _("short name"),
+        "kind": _("kind"),
+        "sector": _("sector"),
+        "parent": _("parent organisation"),
+        "gender": _("gender"),
+        "title": _("position"),
+        "start_date": _("from"),
+        "end_date": _("until"),
+    }
+    return labels.get(name, name)
+
+
+def _display(name: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    choices = {"kind": OrganisationKind, "sector": Sector, "gender": Gender}.get(name)
+    if choices is not None:
+        return str(choices(value).label)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading cells
+
+
+@dataclass
+class _Row:
+    number: int  # the Excel row number
+    cells: dict[str, object]  # header -> raw cell value
+
+
+def _text(value) -> str:
+    """A cell as stripped text; whole numbers lose their '.0' so codes compare as text."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _date(value) -> datetime.date | None:
+    """A real Excel date, or 2021-01-01, 2021/1/1, 2021.1.1, 2021年1月1日; None when it is none of them."""
+    if isinstance(value, datetime.datetime):
+        day = value.date()
+    elif isinstance(value, datetime.date):
+        day = value
+    else:
+        text = _text(value)
+        match = next((m for p in _DATE_PATTERNS if (m := p.fullmatch(text))), None)
+        if match is None:
+            return None
+        try:
+            day = datetime.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            return None
+    return day if 1900 <= day.year <= 2100 else None
+
+
+def _choice(text: str, words: dict, choices) -> str | None:
+    """A Chinese word of the template, or the stored value itself (case-insensitive)."""
+    if text in words:
+        return words[text].value
+    return next((value for value in choices.values if value.lower() == text.lower()), None)
+
+
+def _read_bytes(file) -> bytes:
+    if isinstance(file, bytes | bytearray):
+        return bytes(file)
+    if isinstance(file, str | Path):
+        return Path(file).read_bytes()
+    if hasattr(file, "chunks"):  # a Django UploadedFile
+        return b"".join(file.chunks())
+    return file.read()
+
+
+def _not_xlsx() -> ImportProblem:
+    return ImportProblem(
+        "",
+        None,
+        "",
+        "not_xlsx",
+        gettext_noop(
+            "This file is not a readable Excel workbook (.xlsx). Save it as .xlsx in Excel or WPS "
+            "(an older .xls will not do) and try again."
+        ),
+    )
+
+
+def _read_workbook(data: bytes) -> tuple[dict[str, list[_Row]], list[ImportProblem]]:
+    """The data rows of both sheets, or the problems that stop the file from being read at all."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter(
+                "ignore"
+            )  # openpyxl warns about extensions it drops; they don't matter here
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # any failure to open untrusted bytes means the same thing to the user
+        return {}, [_not_xlsx()]
+    problems: list[ImportProblem] = []
+    sheets = {}
+    try:
+        for sheet, headers in ((ORG_SHEET, ORG_HEADERS), (SECRETARY_SHEET, SECRETARY_HEADERS)):
+            if sheet not in workbook.sheetnames:
+                problems.append(
+                    ImportProblem(
+                        sheet,
+                        None,
+                        "",
+                        "missing_sheet",
+                        gettext_noop(
+                            "The workbook has no sheet named “%(sheet)s”. Start from the import template; "
+                            "an empty sheet with just its header row is fine."
+                        ),
+                        {"sheet": sheet},
+                    )
+                )
+                continue
+            sheets[sheet] = _read_sheet(workbook[sheet], sheet, headers, problems)
+    except Exception:  # a damaged sheet inside a readable zip
+        return {}, [_not_xlsx()]
+    finally:
+        workbook.close()
+    return sheets, problems
+
+
+def _read_sheet(worksheet, sheet: str, headers: tuple[str, ...], problems: list) -> list[_Row]:
+    rows = worksheet.iter_rows(values_only=True)
+    found = [_text(value) for value in next(rows, ())]
+    index = {}
+    for header in headers:
+        if header in found:
+            index[header] = found.index(header)
+        else:
+            problems.append(
+                ImportProblem(
+                    sheet,
+                    1,
+                    header,
+                    "missing_header",
+                    gettext_noop(
+                        "The header row has no column “%(column)s”. "
+                        "The headers of this sheet are: %(expected)s."
+                    ),
+                    {"column": header, "expected": "、".join(headers)},
+                )
+            )
+    if len(index) < len(headers):
+        return []
+    data = []
+    for number, values in enumerate(rows, start=2):
+        cells = {header: values[i] if i < len(values) else None for header, i in index.items()}
+        if all(_text(value) == "" for value in cells.values()):
+            continue  # completely empty rows are skipped
+        if len(data) == MAX_ROWS:
+            problems.append(
+                ImportProblem(
+                    sheet,
+                    None,
+                    "",
+                    "too_many_rows",
+                    gettext_noop("The sheet has more than %(limit)s rows; split it into several files."),
+                    {"limit": MAX_ROWS},
+                )
+            )
+            return []
+        data.append(_Row(number, cells))
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing and validation
+
+
+def parse_workbook(file, *, actor=None) -> ImportPlan:
+    """Read and check the whole workbook; nothing is written. `actor` None = no scope limit."""
+    data = _read_bytes(file)
+    sheets, problems = _read_workbook(data)
+    plan = ImportPlan(source=data, problems=problems)
+    if not problems:
+        _Parser(plan, actor).run(sheets[ORG_SHEET], sheets[SECRETARY_SHEET])
+    plan.problems.sort(key=lambda p: (p.sheet != ORG_SHEET, p.row or 0))
+    return plan
+
+
+def _chunks(items: list, size: int = 2000):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Parser:
+    def __init__(self, plan: ImportPlan, actor):
+        self.plan = plan
+        self.root = scope_root(actor) if actor is not None else None
+        self.file_orgs: dict[str, OrganisationChange] = {}
+        self.bad_rows: set[tuple[str, int]] = set()
+        self.db_by_code: dict[str, Organisation] = {}
+        self.db_by_id: dict[int, Organisation] = {}
+        self.depth: dict[str, int | None] = {}  # None: in or under a parent loop
+        self._in_scope: dict[str, bool] = {}
+
+    def problem(self, sheet, row, column, code, msgid, /, **params) -> None:
+        self.plan.problems.append(ImportProblem(sheet, row, column, code, msgid, params))
+        self.bad_rows.add((sheet, row))
+
+    def run(self, org_rows: list[_Row], secretary_rows: list[_Row]) -> None:
+        for row in org_rows:
+            self.read_organisation(row)
+        secretaries = [s for s in (self.read_secretary(row) for row in secretary_rows) if s]
+        parents = {c.parent_code for c in self.file_orgs.values()}
+        self.load_database({*self.file_orgs, *parents, *(s.organisation_code for s in secretaries)})
+        self.resolve_tree()
+        for change in self.file_orgs.values():
+            if (ORG_SHEET, change.row) not in self.bad_rows:
+                self.plan_organisation(change)  # may add a scope problem to the row
+        self.plan.organisations = [
+            c for c in self.file_orgs.values() if (ORG_SHEET, c.row) not in self.bad_rows
+        ]
+        self.plan_secretaries(secretaries)
+
+    # -- the organisation sheet
+
+    def text(self, sheet, row: _Row, column: str, *, required: bool, limit: int) -> str:
+        value = _text(row.cells[column])
+        if required and not value:
+            self.problem(sheet, row.number, column, "required", gettext_noop("This cell must not be empty."))
+        elif len(value) > limit:
+            self.problem(
+                sheet,
+                row.number,
+                column,
+                "too_long",
+                gettext_noop("At most %(limit)s characters; this one has %(length)s."),
+                limit=limit,
+                length=len(value),
+            )
+        return value
+
+    def choice(self, sheet, row: _Row, column: str, words: dict, choices, *, required: bool) -> str:
+        text = _text(row.cells[column])
+        if not text:
+            if required:
+                self.problem(
+                    sheet, row.number, column, "required", gettext_noop("This cell must not be empty.")
+                )
+            return ""
+        value = _choice(text, words, choices)
+        if value is None:
+            codes = {ORG_KIND: "unknown_kind", ORG_SECTOR: "unknown_sector", SEC_GENDER: "unknown_gender"}
+            self.problem(
+                sheet,
+                row.number,
+                column,
+                codes[column],
+                gettext_noop("“%(value)s” is not one of: %(choices)s."),
+                value=text,
+                choices="、".join(words),
+            )
+            return ""
+        return value
+
+    def read_organisation(self, row: _Row) -> None:
+        s, n = ORG_SHEET, row.number
+        code = self.text(s, row, ORG_CODE, required=True, limit=_max_length(Organisation, "code"))
+        change = OrganisationChange(
+            row=n,
+            code=code,
+            name=self.text(s, row, ORG_NAME, required=True, limit=_max_length(Organisation, "name")),
+            short_name=self.text(
+                s, row, ORG_SHORT_NAME, required=False, limit=_max_length(Organisation, "short_name")
+            ),
+            parent_code=_text(row.cells[ORG_PARENT]),
+            kind=self.choice(s, row, ORG_KIND, KIND_WORDS, OrganisationKind, required=True),
+            sector=self.choice(s, row, ORG_SECTOR, SECTOR_WORDS, Sector, required=False),
+        )
+        if not code:
+            return
+        first = self.file_orgs.get(code)
+        if first is not None:
+            self.problem(
+                s,
+                n,
+                ORG_CODE,
+                "duplicate_code",
+                gettext_noop("The code “%(code)s” is already used on row %(first)s."),
+                code=code,
+                first=first.row,
+            )
+            return
+        self.file_orgs[code] = change
+
+    def load_database(self, codes: set[str]) -> None:
+        """The organisations the file names, with all their ancestors (to follow parent chains)."""
+        codes.discard("")
+        for chunk in _chunks(sorted(codes)):
+            for org in Organisation.objects.filter(code__in=chunk):
+                self.db_by_code[org.code] = self.db_by_id[org.pk] = org
+        wanted = {i for org in self.db_by_code.values() for i in org.ancestor_ids()} - self.db_by_id.keys()
+        for chunk in _chunks(sorted(wanted)):
+            for org in Organisation.objects.filter(pk__in=chunk):
+                self.db_by_code[org.code] = self.db_by_id[org.pk] = org
+
+    def known(self, code: str) -> bool:
+        return code in self.file_orgs or code in self.db_by_code
+
+    def parent_of(self, code: str) -> str | None:
+        """The parent's code after the import: the file's word where it has the row, else the database's."""
+        change = self.file_orgs.get(code)
+        if change is not None:
+            return change.parent_code if change.parent_code and self.known(change.parent_code) else None
+        org = self.db_by_code[code]
+        return self.db_by_id[org.parent_id].code if org.parent_id else None
+
+    def resolve_tree(self) -> None:
+        """Unknown parents and parent loops are problems; every other row gets its depth after import."""
+        for change in self.file_orgs.values():
+            if change.parent_code and not self.known(change.parent_code):
+                self.problem(
+                    ORG_SHEET,
+                    change.row,
+                    ORG_PARENT,
+                    "unknown_parent",
+                    gettext_noop(
+                        "The parent code “%(code)s” is neither in this file "
+                        "nor an existing party organisation."
+                    ),
+                    code=change.parent_code,
+                )
+        for start in self.file_orgs:
+            trail: list[str] = []
+            position: dict[str, int] = {}
+            code = start
+            while code is not None and code not in self.depth and code not in position:
+                position[code] = len(trail)
+                trail.append(code)
+                code = self.parent_of(code)
+            if code is None:
+                base = -1
+            elif code in position:  # walked into our own trail: a loop
+                loop = trail[position[code] :]
+                for i, member in enumerate(loop):
+                    self.depth[member] = None
+                    if member in self.file_orgs:
+                        chain = [*loop[i:], *loop[:i], member]
+                        self.problem(
+                            ORG_SHEET,
+                            self.file_orgs[member].row,
+                            ORG_PARENT,
+                            "cycle",
+                            gettext_noop(
+                                "The parent chain comes back to this organisation (%(chain)s); "
+                                "an organisation cannot be under itself."
+                            ),
+                            chain=" → ".join(chain),
+                        )
+                trail = trail[: position[code]]
+                base = None
+            else:
+                base = self.depth[code]
+            for member in reversed(trail):
+                base = None if base is None else base + 1
+                self.depth[member] = base
+
+    def in_scope(self, code: str | None) -> bool:
+        """Whether this organisation sits inside the actor's subtree after the import."""
+        if self.root is None:
+            return True
+        trail = []
+        while code is not None and code not in self._in_scope:
+            if code == self.root.code:
+                self._in_scope[code] = True
+                break
+            if self.depth.get(code, 0) is None:
+                self._in_scope[code] = False
+                break
+            trail.append(code)
+            code = self.parent_of(code)
+        answer = code is not None and self._in_scope[code]
+        for member in trail:
+            self._in_scope[member] = answer
+        return answer
+
+    def may_write_organisation(self, change: OrganisationChange) -> bool:
+        """The services' rule: the (new) parent and the organisation's present place both in scope."""
+        if self.root is None:
+            return True
+        existing = self.db_by_code.get(change.code)
+        if existing is not None and not existing.path.startswith(self.root.path):
+            return False
+        parent = self.parent_of(change.code)
+        return parent is not None and self.in_scope(parent)
+
+    def plan_organisation(self, change: OrganisationChange) -> None:
+        change.depth = self.depth.get(change.code) or 0
+        existing = self.db_by_code.get(change.code)
+        if existing is None:
+            change.action = "create"
+        else:
+            old_parent = self.db_by_id[existing.parent_id].code if existing.parent_id else ""
+            pairs = {
+                "name": (existing.name, change.name),
+                "short_name": (existing.short_name, change.short_name),
+                "kind": (existing.kind, change.kind),
+                "sector": (existing.sector, change.sector),
+                "parent": (old_parent, change.parent_code),
+            }
+            change.changes = {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
+            change.action = "update" if change.changes else "unchanged"
+        if change.action != "unchanged" and not self.may_write_organisation(change):
+            moving_out = existing is not None and existing.path.startswith(self.root.path)
+            self.problem(
+                ORG_SHEET,
+                change.row,
+                ORG_PARENT if moving_out or existing is None else ORG_CODE,
+                "out_of_scope",
+                gettext_noop(
+                    "This would create or change a party organisation outside your scope (%(scope)s); "
+                    "you may import only organisations under it."
+                ),
+                scope=self.root.name or "—",
+            )
+
+    # -- the secretary sheet
+
+    def read_secretary(self, row: _Row) -> SecretaryChange | None:
+        s, n = SECRETARY_SHEET, row.number
+        org_code = self.text(s, row, SEC_ORG, required=True, limit=_max_length(Organisation, "code"))
+        name = self.text(s, row, SEC_NAME, required=True, limit=_max_length(Person, "name"))
+        gender = self.choice(s, row, SEC_GENDER, GENDER_WORDS, Gender, required=False)
+        title = self.text(s, row, SEC_TITLE, required=False, limit=_max_length(Appointment, "title"))
+        raw = row.cells[SEC_START]
+        start = _date(raw)
+        if _text(raw) == "":
+            self.problem(s, n, SEC_START, "required", gettext_noop("This cell must not be empty."))
+        elif start is None:
+            self.problem(
+                s,
+                n,
+                SEC_START,
+                "bad_date",
+                gettext_noop(
+                    "“%(value)s” is not a date; write it like 2021-01-01, 2021/1/1 or 2021年1月1日."
+                ),
+                value=_text(raw),
+            )
+        if not org_code or start is None:
+            return None
+        return SecretaryChange(
+            row=n,
+            organisation_code=org_code,
+            organisation_name="",
+            name=name,
+            gender=gender,
+            title=title,
+            start_date=start,
+        )
+
+    def plan_secretaries(self, secretaries: list[SecretaryChange]) -> None:
+        s = SECRETARY_SHEET
+        existing_ids = [
+            self.db_by_code[c.organisation_code].pk
+            for c in secretaries
+            if c.organisation_code in self.db_by_code
+        ]
+        history: dict[int, list[Appointment]] = {}
+        for chunk in _chunks(sorted(set(existing_ids))):
+            appointments = (
+                Appointment.objects.secretaries()
+                .filter(organisation_id__in=chunk)
+                .select_related("person")
+                .order_by("-start_date", "-pk")
+            )
+            for appointment in appointments:
+                history.setdefault(appointment.organisation_id, []).append(appointment)
+        first_row: dict[str, int] = {}
+        for change in secretaries:
+            code = change.organisation_code
+            if not self.known(code):
+                self.problem(
+                    s,
+                    change.row,
+                    SEC_ORG,
+                    "unknown_organisation",
+                    gettext_noop(
+                        "No party organisation has the code “%(code)s”, in this file or in the database."
+                    ),
+                    code=code,
+                )
+                continue
+            if code in first_row:
+                self.problem(
+                    s,
+                    change.row,
+                    SEC_START,
+                    "overlapping_secretary",
+                    gettext_noop(
+                        "Row %(first)s already names a secretary of this organisation; each row starts a "
+                        "term with no end, so the two terms would overlap."
+                    ),
+                    first=first_row[code],
+                )
+                continue
+            first_row[code] = change.row
+            in_file = self.file_orgs.get(code)
+            change.organisation_name = in_file.name if in_file else self.db_by_code[code].name
+            existing = self.db_by_code.get(code)
+            if existing is not None and not self.compare_with_history(change, history.get(existing.pk, [])):
+                continue
+            if (s, change.row) in self.bad_rows:
+                continue
+            if change.action != "unchanged" and not self.in_scope(code):
+                self.problem(
+                    s,
+                    change.row,
+                    SEC_ORG,
+                    "out_of_scope",
+                    gettext_noop(
+                        "This party organisation is outside your scope (%(scope)s); "
+                        "you may import only secretaries of organisations under it."
+                    ),
+                    scope=self.root.name or "—",
+                )
+                continue
+            self.plan.secretaries.append(change)
+
+    def compare_with_history(self, change: SecretaryChange, appointments: list[Appointment]) -> bool:
+        """Match the row to the organisation's secretary appointments; False when it clashes with one.
+
+        The row's term runs from its date with no end. The same-named person's appointment covering
+        that term is this row (unchanged, or updated); another person's open term that started
+        earlier is closed the day before (a hand-over); any other overlap is a problem.
+        """
+        start = change.start_date
+
+        def meets(appointment: Appointment) -> bool:
+            return appointment.end_date is None or appointment.end_date >= start
+
+        mine = next((a for a in appointments if a.person.name == change.name and meets(a)), None)
+        for other in appointments:
+            if other is mine or not meets(other):
+                continue
+            if other.end_date is None and other.start_date < start:
+                change.closes.append(
+                    Closure(other.pk, other.person.name, other.start_date, start - datetime.timedelta(days=1))
+                )
+                continue
+            params = {"person": other.person.name, "start": other.start_date, "date": start}
+            if other.end_date is None:
+                msgid = gettext_noop(
+                    "%(person)s is secretary of this organisation since %(start)s, not earlier than "
+                    "%(date)s; a new secretary must start after the present one (the hand-over closes "
+                    "the present term the day before)."
+                )
+            else:
+                params["end"] = other.end_date
+                msgid = gettext_noop(
+                    "%(person)s was secretary of this organisation from %(start)s to %(end)s, which "
+                    "overlaps a term starting %(date)s."
+                )
+            self.problem(SECRETARY_SHEET, change.row, SEC_START, "overlapping_secretary", msgid, **params)
+            return False
+        person = (
+            mine.person
+            if mine
+            else next((a.person for a in appointments if a.person.name == change.name), None)
+        )
+        if person is not None:
+            change.person_id = person.pk
+            if person.gender != change.gender:
+                change.changes["gender"] = (person.gender, change.gender)
+        if mine is None:
+            change.action = "handover" if change.closes else "appoint"
+            return True
+        change.appointment_id = mine.pk
+        if mine.start_date != start:
+            change.changes["start_date"] = (mine.start_date, start)
+        if mine.end_date is not None:
+            change.changes["end_date"] = (mine.end_date, None)
+        if mine.title != change.title:
+            change.changes["title"] = (mine.title, change.title)
+        change.action = "update" if change.changes or change.closes else "unchanged"
+        return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def apply_plan(plan: ImportPlan, *, actor) -> ImportSummary:
+    """Write a valid plan in one transaction; the file is checked again against the database as it is now."""
+    if plan.problems:
+        raise ValueError(_("The import file has problems; nothing was written."))
+    with transaction.atomic():
+        fresh = parse_workbook(plan.source, actor=actor)
+        if fresh.problems:
+            raise ValueError(
+                _("The import file no longer passes the checks; nothing was written. %(problem)s")
+                % {"problem": fresh.problems[0]}
+            )
+        summary = ImportSummary()
+        touched = _write_organisations(fresh, actor, summary)
+        touched += _write_secretaries(fresh, actor, summary)
+        if touched:
+            top = min(touched, key=lambda org: org.depth)
+            audit.record(
+                actor=actor, action="import.apply", obj=top, changes=summary.as_dict(), organisation=top
+            )
+    return summary
+
+
+def _write_organisations(plan: ImportPlan, actor, summary: ImportSummary) -> list[Organisation]:
+    touched = []
+    # Parents first; each row and its parent are read fresh, since an earlier move rewrites paths below it.
+    for change in sorted(plan.to_create + plan.to_update, key=lambda c: (c.depth, c.row)):
+        org = (
+            Organisation(code=change.code)
+            if change.action == "create"
+            else Organisation.objects.get(code=change.code)
+        )
+        org.name, org.short_name = change.name, change.short_name
+        org.kind, org.sector = change.kind, change.sector
+        org.parent = Organisation.objects.get(code=change.parent_code) if change.parent_code else None
+        touched.append(services.organisation_save(actor=actor, organisation=org))
+    summary.organisations_created = len(plan.to_create)
+    summary.organisations_updated = len(plan.to_update)
+    return touched
+
+
+def _write_secretaries(plan: ImportPlan, actor, summary: ImportSummary) -> list[Organisation]:
+    changes = [c for c in plan.secretaries if c.action != "unchanged"]
+    orgs = {}
+    for chunk in _chunks(sorted({c.organisation_code for c in changes})):
+        orgs.update({org.code: org for org in Organisation.objects.filter(code__in=chunk)})
+    for change in changes:
+        org = orgs[change.organisation_code]
+        for closure in change.closes:
+            previous = Appointment.objects.select_related("organisation").get(pk=closure.appointment_id)
+            previous.end_date = closure.end_date
+            services.appointment_save(actor=actor, appointment=previous)
+        if change.person_id is None:
+            person = services.person_save(actor=actor, person=Person(name=change.name, gender=change.gender))
+        else:
+            person = Person.objects.get(pk=change.person_id)
+            if "gender" in change.changes:
+                person.gender = change.gender
+                services.person_save(actor=actor, person=person)
+        if change.appointment_id is None:
+            appointment = Appointment(person=person, organisation=org, post=Post.SECRETARY)
+        else:
+            appointment = Appointment.objects.select_related("organisation").get(pk=change.appointment_id)
+        appointment.title, appointment.start_date, appointment.end_date = (
+            change.title,
+            change.start_date,
+            None,
+        )
+        services.appointment_save(actor=actor, appointment=appointment)
+    summary.secretaries_appointed = len(plan.to_appoint)
+    summary.handovers = len(plan.handovers)
+    summary.secretaries_updated = len(plan.secretary_updates)
+    return [orgs[c.organisation_code] for c in changes]
+
+
+# ---------------------------------------------------------------------------------------------
+# The template
+
+
+_TEMPLATE_ORGS = [
+    ("C01", "中共示范县委员会", "示范县委", "", "党委", ""),
+    ("T01", "中共示范镇委员会", "示范镇党委", "C01", "党委", ""),
+    ("T01V01", "示范村党支部", "", "T01", "党支部", "农村"),
+]
+_TEMPLATE_SECRETARIES = [("T01V01", "张三", "男", "村党支部书记", datetime.date(2021, 1, 1))]
+
+
+def build_template_workbook() -> bytes:
+    """The import template: both sheets with headers, one example each, and drop-down lists."""
+    workbook = openpyxl.Workbook()
+    orgs = workbook.active
+    orgs.title = ORG_SHEET
+    secretaries = workbook.create_sheet(SECRETARY_SHEET)
+    _fill(orgs, ORG_HEADERS, _TEMPLATE_ORGS, widths=(14, 32, 18, 14, 12, 14))
+    _fill(secretaries, SECRETARY_HEADERS, _TEMPLATE_SECRETARIES, widths=(16, 14, 8, 20, 14))
+    for row in secretaries.iter_rows(min_row=2, min_col=5, max_col=5):
+        for cell in row:
+            cell.number_format = "yyyy-mm-dd"
+    last = MAX_ROWS + 1
+    _dropdown(orgs, f"E2:E{last}", KIND_WORDS)
+    _dropdown(orgs, f"F2:F{last}", SECTOR_WORDS)
+    _dropdown(secretaries, f"C2:C{last}", GENDER_WORDS)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(sheet, headers, rows, *, widths) -> None:
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row))
+    for column, width in zip("ABCDEFG", widths, strict=False):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _dropdown(sheet, cells: str, words: dict) -> None:
+    validation = DataValidation(
+        type="list",
+        formula1='"{}"'.format(",".join(words)),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=_("Not in the list"),
+        error=_("Choose a value from the drop-down list."),
+    )
+    validation.add(cells)
+    sheet.add_data_validation(validation)

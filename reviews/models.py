@@ -1,0 +1,403 @@
+"""Organisations, people, cycles and sessions of the duty-report review."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    COMMITTEE = "committee", _("Party committee")  # 党委
+    WORKING_COMMITTEE = "working_committee", _("Party working committee")  # 党工委
+    LEADING_GROUP = "leading_group", _("Party leadership group")  # 党组
+    GENERAL_BRANCH = "general_branch", _("General party branch")  # 党总支
+    BRANCH = "branch", _("Party branch")  # 党支部
+
+
+class Sector(models.TextChoices):
+    RURAL = "rural", _("Rural")
+    COMMUNITY = "community", _("Community")
+    ORGAN = "organ", _("Government organ")
+    INSTITUTION = "institution", _("Public institution")
+    SOE = "soe", _("State-owned enterprise")
+    PRIVATE = "private", _("Non-public enterprise")
+    SOCIAL = "social", _("Social organisation")
+    SCHOOL = "school", _("School")
+    HOSPITAL = "hospital", _("Hospital")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def subtree(self, root: "Organisation") -> "OrganisationQuerySet":
+        """The root and all its descendants, in one query at any depth."""
+        return self.filter(path__startswith=root.path)
+
+
+class Organisation(models.Model):
+    """A party organisation (党组织); the tree is kept as a materialised path of ids."""
+
+    PATH_SEPARATOR = "/"
+    PATH_DIGITS = 8
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=OrganisationKind.choices)
+    sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    # "/00000001/00000005/": ids from the root down, so a subtree is one prefix query.
+    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("party organisation")
+        verbose_name_plural = _("party organisations")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="organisation_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def is_descendant_of(self, other: "Organisation") -> bool:
+        return bool(other.path) and self.path.startswith(other.path)
+
+    def clean(self) -> None:
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": _("An organisation cannot be its own parent.")})
+            if self.parent.is_descendant_of(self):
+                raise ValidationError(
+                    {"parent": _("The parent cannot be one of this organisation's descendants.")}
+                )
+
+    def computed_path(self) -> str:
+        # Zero-padded ids keep siblings in creation order when the list is sorted by path.
+        prefix = self.parent.path if self.parent_id else self.PATH_SEPARATOR
+        return f"{prefix}{self.pk:0{self.PATH_DIGITS}d}{self.PATH_SEPARATOR}"
+
+    def ancestor_ids(self) -> list[int]:
+        return [
+            int(part) for part in self.path.strip(self.PATH_SEPARATOR).split(self.PATH_SEPARATOR) if part
+        ][:-1]
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Person(models.Model):
+    """A person (人员); a secretary is a person holding the secretary post of an organisation."""
+
+    name = models.CharField(_("name"), max_length=40)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Post(models.TextChoices):
+    SECRETARY = "secretary", _("Secretary")
+    DEPUTY_SECRETARY = "deputy_secretary", _("Deputy secretary")
+    MEMBER = "member", _("Committee member")
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def on(self, day: datetime.date) -> "AppointmentQuerySet":
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
+
+    def secretaries(self) -> "AppointmentQuerySet":
+        return self.filter(post=Post.SECRETARY)
+
+
+class Appointment(models.Model):
+    """A person holding a post of an organisation for a period (任职); end_date empty = still in post."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="appointments"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("party organisation"),
+        on_delete=models.CASCADE,
+        related_name="appointments",
+    )
+    post = models.CharField(_("post"), max_length=20, choices=Post.choices, default=Post.SECRETARY)
+    title = models.CharField(_("position"), max_length=80, blank=True)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["organisation__path", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="appointment_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.get_post_display()} {self.person}"
+
+    def overlapping_secretaries(self) -> AppointmentQuerySet:
+        """Other secretary appointments of the same organisation whose period meets this one."""
+        others = Appointment.objects.secretaries().filter(organisation_id=self.organisation_id)
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        others = others.filter(Q(end_date__isnull=True) | Q(end_date__gte=self.start_date))
+        if self.end_date:
+            others = others.filter(start_date__lte=self.end_date)
+        return others
+
+    def clean(self) -> None:
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+        if self.post == Post.SECRETARY and self.organisation_id and self.start_date:
+            clash = self.overlapping_secretaries().select_related("person").first()
+            if clash:
+                raise ValidationError(
+                    _(
+                        "%(org)s already has a secretary, %(person)s, from %(start)s; "
+                        "two secretaries of one organisation cannot overlap."
+                    )
+                    % {"org": self.organisation, "person": clash.person, "start": clash.start_date}
+                )
+
+
+def secretary_on(organisation: Organisation, day: datetime.date) -> Person | None:
+    """Who was the secretary of this organisation on this day."""
+    appointment = (
+        Appointment.objects.secretaries()
+        .on(day)
+        .filter(organisation=organisation)
+        .select_related("person")
+        .order_by("-start_date")
+        .first()
+    )
+    return appointment.person if appointment else None
+
+
+class Cycle(models.Model):
+    """One annual campaign (年度), e.g. 2025年度抓基层党建工作述职评议."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_open = models.BooleanField(_("open"), default=True)
+
+    class Meta:
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
+        ordering = ["-year", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="cycle_year_plausible"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CycleItemKind(models.TextChoices):
+    MUST_ANSWER = "must", _("Must-answer item")  # 必答题
+    BONUS = "bonus", _("Bonus item")  # 加分题
+
+
+class CycleItem(models.Model):
+    """A must-answer or bonus item every report of the cycle addresses."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("kind"), max_length=8, choices=CycleItemKind.choices)
+    text = models.CharField(_("item"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("report item")
+        verbose_name_plural = _("report items")
+        ordering = ["cycle", "kind", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SessionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # 草稿
+    PREPARING = "preparing", _("In preparation")  # 筹备中
+    IN_PROGRESS = "in_progress", _("In progress")  # 进行中
+    FINISHED = "finished", _("Finished")  # 已结束
+    PUBLISHED = "published", _("Published")  # 已发布
+
+
+class Session(models.Model):
+    """A review meeting (述职评议会) hosted by one committee."""
+
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    host = models.ForeignKey(
+        Organisation,
+        verbose_name=_("host organisation"),
+        on_delete=models.PROTECT,
+        related_name="hosted_sessions",
+    )
+    title = models.CharField(_("title"), max_length=160)
+    date = models.DateField(_("date"))
+    venue = models.CharField(_("venue"), max_length=120, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.DRAFT
+    )
+
+    class Meta:
+        verbose_name = _("review session")
+        verbose_name_plural = _("review sessions")
+        ordering = ["-date", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Report(models.Model):
+    """One secretary's slot in a session (述职): order, topic and later the result."""
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="reports"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("party organisation"), on_delete=models.PROTECT, related_name="reports"
+    )
+    secretary = models.ForeignKey(
+        Person,
+        verbose_name=_("secretary"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        help_text=_("Leave empty to use the organisation's secretary on the session date."),
+    )
+    order = models.PositiveSmallIntegerField(_("speaking order"))
+    topic = models.CharField(_("assigned topic"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("reporter")
+        verbose_name_plural = _("reporters")
+        ordering = ["session", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "order"],
+                name="report_unique_order",
+                violation_error_message=_("Two reporters cannot share one speaking order."),
+            ),
+            models.UniqueConstraint(
+                fields=["session", "organisation"],
+                name="report_unique_organisation",
+                violation_error_message=_("This organisation already reports in this session."),
+            ),
+            models.CheckConstraint(condition=Q(order__gte=1), name="report_order_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.organisation}"
+
+    def clean(self) -> None:
+        if self.session_id and self.organisation_id:
+            host = self.session.host
+            if self.organisation_id == host.pk or not self.organisation.is_descendant_of(host):
+                raise ValidationError(
+                    {
+                        "organisation": _(
+                            "A reporter must belong to an organisation under the host %(host)s."
+                        )
+                        % {"host": host}
+                    }
+                )
+
+
+class StaffProfile(models.Model):
+    """The organisation a staff account works for; it sees and manages that subtree only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="staff"
+    )
+
+    class Meta:
+        verbose_name = _("staff scope")
+        verbose_name_plural = _("staff scopes")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when: written by the services, read-only in the admin."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    action = models.CharField(_("action"), max_length=48)
+    object_type = models.CharField(_("object type"), max_length=48)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("party organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

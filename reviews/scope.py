@@ -1,0 +1,53 @@
+"""Staff scope: a staff account sees and manages only its organisation's subtree.
+
+Superusers see everything; a staff account without a scope sees nothing.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .models import Organisation
+
+
+def scope_root(user) -> Organisation | None:
+    """The root of what the user may see, or None for 'everything' (superusers)."""
+    if user.is_superuser:
+        return None
+    profile = getattr(user, "staff_profile", None)
+    return profile.organisation if profile else Organisation(path="-none-")
+
+
+def restrict(queryset: QuerySet, user, via: str = "") -> QuerySet:
+    """Filter a queryset to the user's subtree; `via` is the lookup to the organisation ('' = itself)."""
+    if not user.is_authenticated:
+        return queryset.none()
+    root = scope_root(user)
+    if root is None:
+        return queryset
+    lookup = f"{via}__path__startswith" if via else "path__startswith"
+    return queryset.filter(**{lookup: root.path})
+
+
+def visible_organisations(user) -> QuerySet:
+    return restrict(Organisation.objects.all(), user)
+
+
+def can_manage(user, organisation: Organisation | None) -> bool:
+    if organisation is None:
+        return user.is_superuser
+    root = scope_root(user)
+    return root is None or organisation.path.startswith(root.path)
+
+
+def ensure_can_manage(user, organisation: Organisation | None) -> None:
+    if user is not None and not can_manage(user, organisation):
+        raise PermissionDenied(_("This organisation is outside your scope."))
+
+
+def get_visible_or_404(queryset: QuerySet, user, via: str = "", **lookup) -> Model:
+    obj = restrict(queryset, user, via).filter(**lookup).first()
+    if obj is None:
+        raise Http404(_("Not found, or outside your scope."))
+    return obj

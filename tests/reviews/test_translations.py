@@ -1,0 +1,46 @@
+"""Chinese first: every string in the catalogue is translated, and the compiled catalogue is current."""
+
+import re
+import subprocess
+from gettext import GNUTranslations
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+
+PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+
+
+def _entries():
+    text = PO.read_text(encoding="utf-8")
+    for block in text.split("\n\n")[1:]:
+        msgid = "".join(re.findall(r'^(?:msgid )?"(.*)"$', block.split("msgstr")[0], re.M))
+        msgstr = (
+            "".join(re.findall(r'"(.*)"$', block.split("msgstr", 1)[1], re.M)) if "msgstr" in block else ""
+        )
+        yield block, msgid, msgstr
+
+
+def test_every_message_has_a_chinese_translation():
+    untranslated = [msgid for block, msgid, msgstr in _entries() if msgid and not msgstr]
+    assert untranslated == []
+
+
+def test_no_translation_is_marked_fuzzy():
+    assert [msgid for block, msgid, _ in _entries() if "#, fuzzy" in block] == []
+
+
+def test_the_compiled_catalogue_is_in_use():
+    with translation.override("zh-hans"):
+        assert gettext("Duty-report review") == "述职评议"
+        assert gettext("Party branch") == "党支部"
+    with translation.override("en"):
+        assert gettext("Party branch") == "Party branch"
+
+
+def test_the_committed_catalogue_matches_its_source(tmp_path):
+    fresh = tmp_path / "django.mo"
+    subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(PO)], check=True)
+    with fresh.open("rb") as new, PO.with_suffix(".mo").open("rb") as committed:
+        assert GNUTranslations(committed)._catalog == GNUTranslations(new)._catalog, "run make messages"
