@@ -688,27 +688,37 @@ def _mean(values: Sequence[Fraction]) -> Fraction | None:
 def _grade_group_score(
     scheme: SchemeSpec, reporter: str, group: str, ballots: Sequence[BallotData]
 ) -> GroupScore:
-    """Σ(votes × points) ÷ valid votes; in item mode every item mark is one vote."""
+    """Σ(votes × points) ÷ valid votes; in item mode every item mark is one vote.
+
+    Counted per grade, then weighted once: exact, and linear in the number of marks.
+    """
     points = {grade: _exact(value) for grade, value in scheme.grade_points.items()}
-    counts: Counter[Grade] = Counter()
-    by_criterion: dict[str, list[Fraction]] = {c.key: [] for c in scheme.criteria}
+    per_criterion: dict[str, Counter[Grade]] = {c.key: Counter() for c in scheme.criteria}
     voting_ballots = 0
     for ballot in ballots:
-        marks = {c.key: ballot.marks.get((reporter, c.key)) for c in scheme.criteria}
-        given = {key: grade for key, grade in marks.items() if grade is not None}
-        voting_ballots += bool(given)
-        for key, grade in given.items():
-            counts[grade] += 1
-            by_criterion[key].append(points[grade])
-    all_votes = [value for values in by_criterion.values() for value in values]
+        voted = False
+        for criterion in scheme.criteria:
+            grade = ballot.marks.get((reporter, criterion.key))
+            if grade is not None:
+                per_criterion[criterion.key][grade] += 1
+                voted = True
+        voting_ballots += voted
+    counts: Counter[Grade] = sum(per_criterion.values(), Counter())
     return GroupScore(
         group=group,
-        score_exact=_mean(all_votes),
-        valid_votes=len(all_votes),
+        score_exact=_weighted_mean(counts, points),
+        valid_votes=sum(counts.values()),
         ballots=voting_ballots,
         grade_counts={grade: counts[grade] for grade in GRADES},
-        criterion_means_exact={key: _mean(values) for key, values in by_criterion.items()},
+        criterion_means_exact={key: _weighted_mean(c, points) for key, c in per_criterion.items()},
     )
+
+
+def _weighted_mean(counts: Mapping[Grade, int], points: Mapping[Grade, Fraction]) -> Fraction | None:
+    votes = sum(counts.values())
+    if not votes:
+        return None
+    return sum((points[grade] * n for grade, n in counts.items()), Fraction(0)) / votes
 
 
 def _points_group_score(

@@ -37,9 +37,12 @@ def database_from_url(url: str) -> dict:
         name = path[1:] if path.startswith("/") else path
         if name and not name.startswith("/"):
             name = str(BASE_DIR / name)
+        name = name or str(BASE_DIR / "db.sqlite3")
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": name or str(BASE_DIR / "db.sqlite3"),
+            "NAME": name,
+            # Tests use a file too (not shared-cache memory), so concurrent threads lock as in production.
+            "TEST": {"NAME": None if name == ":memory:" else f"{name}-test"},
             # WAL + IMMEDIATE avoid "database is locked" under concurrent ballot submits.
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",

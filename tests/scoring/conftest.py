@@ -1,0 +1,50 @@
+"""A county session ready for scoring: the default scheme, codes for both groups, scoring open."""
+
+import pytest
+
+from scoring import services
+from scoring.models import Criterion, EvaluatorGroup
+from tests.conftest import World
+
+
+class ScoredWorld(World):
+    def __init__(self, codes_per_group: int = 6, open_scoring: bool = True):
+        super().__init__()
+        self.session = self.county_session
+        self.reports = self.county_reports
+        self.scheme = services.scheme_create_default(actor=self.county_staff, session=self.session)
+        self.criteria = list(Criterion.objects.filter(scheme=self.scheme).order_by("order"))
+        self.leaders, self.delegates = EvaluatorGroup.objects.filter(scheme=self.scheme).order_by("order")
+        self.leader_codes = services.credentials_issue(
+            actor=self.county_staff, session=self.session, group=self.leaders, count=codes_per_group
+        )
+        self.delegate_codes = services.credentials_issue(
+            actor=self.county_staff, session=self.session, group=self.delegates, count=codes_per_group
+        )
+        if open_scoring:
+            services.scoring_open(actor=self.county_staff, session=self.session)
+
+    def marks(self, grade: str = "good", **by_order: str) -> dict[tuple[int, int], str]:
+        """A full ballot: every reporter × item gets `grade`, or the grade given for `r<order>`."""
+        return {
+            (report.pk, criterion.pk): by_order.get(f"r{report.order}", grade)
+            for report in self.reports
+            for criterion in self.criteria
+        }
+
+    def form_data(self, grade: str = "good", submission: str = "k1", **by_order: str) -> dict[str, str]:
+        """The same ballot as the delegate page posts it."""
+        data = {f"m-{r}-{c}": v for (r, c), v in self.marks(grade, **by_order).items()}
+        data["submission"] = submission
+        return data
+
+
+@pytest.fixture
+def scored(db) -> ScoredWorld:
+    return ScoredWorld()
+
+
+@pytest.fixture
+def scored_closed_scheme(db) -> ScoredWorld:
+    """Scheme and codes ready, scoring not yet open."""
+    return ScoredWorld(open_scoring=False)
