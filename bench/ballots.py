@@ -118,6 +118,7 @@ def burst(port: int, jobs: list, concurrency: int) -> tuple[list[float], list[in
                 if not queue:
                     return
                 method, path, body, client = queue.pop()
+            client.conn.close()  # the page was fetched long ago: a fresh connection, as a phone would
             start = time.perf_counter()
             status, _, _ = client.request(method, path, body, {"Referer": f"http://127.0.0.1:{port}{path}"})
             elapsed = time.perf_counter() - start
@@ -174,6 +175,23 @@ def run_app_burst(port: int, session, issued, bodies, concurrency: int) -> float
     return throughput
 
 
+def production_env(url: str) -> dict[str, str]:
+    """The server's environment: production settings; the same key as this process (codes are keyed)."""
+    static_root = tempfile.mkdtemp(prefix="shuzhi-bench-static.")
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_ROOT": static_root,
+        "CACHE_DIR": static_root + "-cache",
+    }
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    return env
+
+
 def postgres(codes: int, concurrency: int, workers: int, threads: int) -> None:
     print(f"== PostgreSQL, gunicorn {workers} workers × {threads} threads, concurrency {concurrency}")
     pgdir = tempfile.mkdtemp(prefix="shuzhi-bench-pg.")
@@ -184,13 +202,7 @@ def postgres(codes: int, concurrency: int, workers: int, threads: int) -> None:
         url = f"postgres://postgres@127.0.0.1:{pgport}/postgres"
         session, issued, bodies = prepare(url, codes)
         port = free_port()
-        env = os.environ | {
-            "DATABASE_URL": url,
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 40),
-            "ALLOWED_HOSTS": "127.0.0.1",
-        }
+        env = production_env(url)
         server = subprocess.Popen(
             [
                 GUNICORN,
@@ -262,6 +274,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 50)
     # Each backend needs its own Django setup: run the second one in a child process.
     if args.backend == "both":
         for backend in ("postgres", "sqlite"):

@@ -3,16 +3,18 @@
 Ballot contents never reach the audit log.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Model, prefetch_related_objects
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reviews import audit
-from reviews.models import Session, SessionStatus
+from reviews.models import Report, Session, SessionStatus
 from reviews.scope import ensure_can_manage
 
 from . import codes, selectors, tally
@@ -170,6 +172,121 @@ def scheme_save(*, actor, scheme: Scheme) -> Scheme:
     return scheme
 
 
+# Editing a whole scheme at once: settings, groups, items and components; all or nothing.
+
+ROW_FIELDS = {
+    EvaluatorGroup: ["name", "weight", "anonymous", "order", "paper_issued"],
+    Criterion: ["name", "description", "max_points", "order"],
+    Component: ["name", "share", "order"],
+}
+
+
+@transaction.atomic
+def scheme_update(
+    *,
+    actor,
+    scheme: Scheme,
+    groups: Sequence[EvaluatorGroup],
+    criteria: Sequence[Criterion],
+    components: Sequence[Component],
+) -> Scheme:
+    """Save the settings of `scheme` and make its rows exactly `groups`, `criteria`, `components`.
+
+    Each sequence is the complete new set: rows with a primary key are updated, rows without one are
+    created, stored rows missing from the sequence are deleted. Refused (ScoringError, nothing saved)
+    when the scheme is locked, when a group that already has codes would be removed, or when the
+    resulting scheme has problems.
+    """
+    ensure_can_manage(actor, scheme.session.host)
+    # scheme_save locks the stored scheme and refuses when it is locked (scheme_ensure_editable).
+    try:
+        scheme = scheme_save(actor=actor, scheme=scheme)
+    except ValidationError as error:
+        raise ScoringError(" ".join(error.messages), code="invalid") from error
+    changes = {}
+    for model, rows in ((EvaluatorGroup, groups), (Criterion, criteria), (Component, components)):
+        change = _rows_replace(scheme, model, list(rows))
+        if change:
+            changes[model._meta.model_name] = change
+    problems = scheme_problems(
+        Scheme.objects.prefetch_related("groups", "criteria", "components").get(pk=scheme.pk)
+    )
+    if problems:
+        raise ScoringError(" ".join(problems), code="scheme")
+    if changes:
+        audit.record(
+            actor=actor,
+            action="scheme.rows",
+            obj=scheme,
+            changes=changes,
+            organisation=scheme.session.host,
+        )
+    return scheme
+
+
+def _rows_replace(scheme: Scheme, model: type[Model], rows: list) -> dict[str, list[str]]:
+    """Make the scheme's rows of `model` exactly `rows`; what changed, by name, for the audit log."""
+    stored = {row.pk: row for row in model.objects.filter(scheme=scheme)}
+    kept = {row.pk for row in rows if row.pk}
+    if kept - stored.keys():
+        raise ScoringError(
+            _("The scheme changed meanwhile. Reload the page and edit it again."), code="tampered"
+        )
+    names = [row.name.strip() for row in rows]
+    if len(set(names)) != len(names):
+        raise ScoringError(_duplicate_message(model), code="duplicate")
+    removed = [row for pk, row in stored.items() if pk not in kept]
+    if model is EvaluatorGroup:
+        _ensure_removable(removed)
+    model.objects.filter(pk__in=[row.pk for row in removed]).delete()
+
+    # Renamed rows first take a placeholder name, so swapping two names never trips a unique constraint.
+    renamed = [row for row in rows if row.pk and row.name.strip() != stored[row.pk].name]
+    for row in renamed:
+        model.objects.filter(pk=row.pk).update(name=f"~{row.pk}~")
+
+    added, changed = [], []
+    fields = ROW_FIELDS[model]
+    for row in rows:
+        row.scheme = scheme
+        row.name = row.name.strip()
+        try:
+            row.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            raise ScoringError(
+                _("%(row)s: %(errors)s") % {"row": row.name or "—", "errors": " ".join(error.messages)},
+                code="row",
+            ) from error
+        if row.pk is None:
+            row.save()
+            added.append(row.name)
+        elif any(getattr(row, f) != getattr(stored[row.pk], f) for f in fields):
+            row.save(update_fields=fields)
+            changed.append(row.name)
+    change = {"added": added, "changed": changed, "removed": [row.name for row in removed]}
+    return {key: value for key, value in change.items() if value}
+
+
+def _duplicate_message(model: type[Model]) -> str:
+    if model is EvaluatorGroup:
+        return _("Two evaluator groups have the same name.")
+    if model is Criterion:
+        return _("Two evaluation items are the same.")
+    return _("Two composite components are the same.")
+
+
+def _ensure_removable(groups: list[EvaluatorGroup]) -> None:
+    with_codes = list(
+        Credential.objects.filter(group__in=groups).values_list("group__name", flat=True).distinct()
+    )
+    if with_codes:
+        raise ScoringError(
+            _("Codes have been issued for %(groups)s; an evaluator group with codes cannot be removed.")
+            % {"groups": "、".join(sorted(with_codes))},
+            code="group_has_codes",
+        )
+
+
 # ---------------------------------------------------------------------------------------------------
 # Opening and closing
 
@@ -312,16 +429,17 @@ def credential_revoke(*, actor, credential: Credential) -> Credential:
     return credential
 
 
-def credential_lookup(code_text: str) -> tuple[Credential, str] | None:
+def credential_lookup(code_text: str, queryset=None) -> tuple[Credential, str] | None:
     """The credential a typed or scanned code belongs to, with its short code; None if unknown."""
+    queryset = Credential.objects.all() if queryset is None else queryset
     text = (code_text or "").strip()
     if codes.looks_like_token(text):
-        found = Credential.objects.filter(token_hash=codes.token_hash(text)).first()
+        found = queryset.filter(token_hash=codes.token_hash(text)).first()
         return (found, codes.short_code_for(text)) if found else None
     short = codes.normalise_short(text)
     if len(short) != codes.SHORT_LENGTH:
         return None
-    found = Credential.objects.filter(short_hash=codes.short_hash(short)).first()
+    found = queryset.filter(short_hash=codes.short_hash(short)).first()
     return (found, short) if found else None
 
 
@@ -341,11 +459,12 @@ class Receipt:
 
 def _lock_scheme_for_submit(session_id: int) -> Scheme:
     """Share-lock the scheme row: a concurrent close waits for this submit, or this submit sees it closed."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM scoring_scheme WHERE session_id = %s FOR SHARE", [session_id])
-    # SQLite: IMMEDIATE transactions already serialise every writer.
-    return Scheme.objects.prefetch_related("criteria").get(session_id=session_id)
+    # Django has no FOR SHARE; SQLite's IMMEDIATE transactions already serialise every writer.
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    table = Scheme._meta.db_table
+    scheme = Scheme.objects.raw(f"SELECT * FROM {table} WHERE session_id = %s{lock}", [session_id])[0]
+    prefetch_related_objects([scheme], "criteria")
+    return scheme
 
 
 def _clean_marks(scheme: Scheme, reports: dict[int, str], raw: Mapping[tuple[int, int], str]) -> dict:
@@ -440,17 +559,19 @@ def ballot_submit(*, code: str, marks: Mapping[tuple[int, int], str], submission
 
     The ballot row carries no link to the code: the code is only marked used.
     """
-    found = credential_lookup(code)
+    # Found and locked in one query: a second submit with this code waits here until this one commits.
+    found = credential_lookup(
+        code, Credential.objects.select_for_update(of=("self",)).select_related("group")
+    )
     if found is None:
         raise ScoringError(_("This code is not valid. Check it and try again."), code="unknown")
     credential, short = found
-    credential = (
-        Credential.objects.select_for_update().select_related("group", "session").get(pk=credential.pk)
-    )
     scheme = _lock_scheme_for_submit(credential.session_id)
     reports = {
         pk: f"{order}. {name}"
-        for pk, order, name in credential.session.reports.values_list("pk", "order", "organisation__name")
+        for pk, order, name in Report.objects.filter(session_id=credential.session_id).values_list(
+            "pk", "order", "organisation__name"
+        )
     }
     if credential.used:
         replayed = _replayed_receipt(scheme, reports, marks, short, submission_key, credential.session_id)

@@ -908,6 +908,9 @@ def _draft(
     scores = {
         g.key: _group_score(scheme, reporter, turnouts[g.key], valid_by_group[g.key]) for g in scheme.groups
     }
+    if any(score.score_exact is not None and not score.breakdown_visible for score in scores.values()):
+        # The on-site score and one visible group mean would give the hidden mean away: hide them all.
+        scores = {key: replace(score, breakdown_visible=False) for key, score in scores.items()}
     onsite, missing_groups = _onsite(scheme, scores)
     composite, missing_components = _composite(scheme, onsite, components)
     counts: Counter[Grade] = Counter()

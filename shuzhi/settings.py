@@ -159,6 +159,19 @@ STORAGES = {
     },
 }
 
+# The code-guessing throttle counts in the cache: in production it must be shared by every worker.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if DEBUG
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.getenv("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+        }
+    )
+}
+CSRF_FAILURE_VIEW = "shuzhi.views.csrf_failure"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -12,3 +12,10 @@ def test_a_user_can_switch_to_english(client):
     page = client.get(reverse("login"))
     assert page["Content-Language"] == "en"
     assert "Duty-report review" in page.content.decode()
+
+
+def test_the_home_page_links_each_session_to_its_scoring(world, client):
+    client.force_login(world.county_staff)
+    page = client.get("/").content.decode()
+    assert f'href="/manage/scoring/{world.county_session.pk}/"' in page
+    assert "2025年度乡镇党委书记抓基层党建工作述职评议会" in page

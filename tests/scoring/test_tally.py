@@ -946,6 +946,16 @@ def test_a_mean_over_fewer_ballots_is_hidden_even_in_a_large_enough_group():
     assert result.reporter("s").group_scores["g"].breakdown_visible
 
 
+def test_one_hidden_group_hides_every_group_mean_of_that_reporter():
+    # With the on-site score public, one visible mean would give the hidden one away.
+    ballots = [*votes("leaders", "r", G, G, G), *votes("delegates", "r", F, F, F, F, F)]
+    result = tally(grade_scheme(groups=TWO_GROUPS), ["r"], ballots)
+    reporter = result.reporter("r")
+    assert not reporter.group_scores["leaders"].breakdown_visible
+    assert not reporter.group_scores["delegates"].breakdown_visible
+    assert reporter.onsite is not None
+
+
 def test_the_breakdown_minimum_is_a_setting():
     result = tally(grade_scheme(breakdown_min_ballots=2), ["r"], votes("g", "r", G, G))
     assert result.groups[0].breakdown_visible

@@ -155,6 +155,8 @@ def test_step_6_hides_the_leaders_breakdown_and_meets_the_quorum(result):
     leaders, delegates = result.groups
     assert (leaders.valid_ballots, leaders.breakdown_visible) == (4, False)
     assert (delegates.valid_ballots, delegates.breakdown_visible) == (5, True)
+    # Per reporter, the delegates' mean is withheld too: with the on-site score it would reveal the leaders'.
+    assert not any(score.breakdown_visible for r in result.reporters for score in r.group_scores.values())
     assert (result.ballots_received, result.ballots_counted, result.codes_issued) == (10, 10, 14)
     assert sum(g.valid_ballots for g in result.groups) == 9
     assert 10 > 14 * Fraction(1, 2) == 7

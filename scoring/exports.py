@@ -1,0 +1,520 @@
+"""Exports of a session's scoring results, pretix-style: one small interface, rendered to bytes.
+
+Every export has an ``identifier``, a ``verbose_name`` and ``render(session) -> (filename, content_type,
+bytes)``; staff views send the bytes with :func:`attachment_response`, the management commands write
+them to a file. The numbers come from :func:`scoring.selectors.session_tally`, never recomputed here,
+except the weighted per-item mean of the breakdown sheet (see :func:`_weighted_mean`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reviews.models import Report, Session, secretary_on
+
+from . import selectors, tally
+from .models import GRADE_LABELS, EvaluatorGroup, ModeChoice
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The interface
+
+
+class Export:
+    """One downloadable rendering of a session's data."""
+
+    identifier: str = ""
+    verbose_name = ""
+
+    def render(self, session: Session) -> tuple[str, str, bytes]:
+        """(file name, content type, content)."""
+        raise NotImplementedError
+
+
+class ResultsWorkbook(Export):
+    """测评结果 as an Excel workbook: sheets 排名, 分项 and 测评主体."""
+
+    identifier = "results_xlsx"
+    verbose_name = gettext_lazy("Results workbook (Excel)")
+
+    def render(self, session: Session) -> tuple[str, str, bytes]:
+        return self.render_tally(selectors.session_tally(session))
+
+    def render_tally(self, data: selectors.SessionTally) -> tuple[str, str, bytes]:
+        filename = safe_filename(_("%(title)s-results.xlsx") % {"title": data.session.title})
+        return filename, XLSX, results_workbook(data)
+
+
+class ResultsBulletin(Export):
+    """结果通报 as a PDF."""
+
+    identifier = "results_bulletin_pdf"
+    verbose_name = gettext_lazy("Results bulletin (PDF)")
+
+    def render(self, session: Session) -> tuple[str, str, bytes]:
+        return self.render_tally(selectors.session_tally(session))
+
+    def render_tally(self, data: selectors.SessionTally) -> tuple[str, str, bytes]:
+        from . import documents  # documents imports this module's row helpers
+
+        filename = safe_filename(_("%(title)s-results-bulletin.pdf") % {"title": data.session.title})
+        return filename, PDF, documents.results_bulletin_pdf(data)
+
+
+EXPORTS: dict[str, Export] = {export.identifier: export for export in (ResultsWorkbook(), ResultsBulletin())}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sending a file
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def safe_filename(name: str) -> str:
+    """A file name any OS accepts: path separators, reserved and control characters become '_'."""
+    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .")
+    return name or "download"
+
+
+def attachment_response(filename: str, content_type: str, content: bytes) -> HttpResponse:
+    """A download. RFC 6266/5987: an ASCII ``filename`` fallback and the UTF-8 ``filename*``.
+
+    Never cached: slips carry secret codes and results are not public before they are published.
+    """
+    filename = safe_filename(filename)
+    if filename.isascii():
+        fallback = filename
+    else:  # old clients that ignore filename* get a plain name with the right extension
+        _stem, dot, extension = filename.rpartition(".")
+        fallback = f"download.{extension}" if dot and extension.isascii() else "download"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response["Content-Length"] = str(len(content))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rows shared by the workbook and the bulletin
+
+
+def secretary_name(report: Report, session: Session) -> str:
+    """The report's secretary, or whoever held the post on the session date."""
+    person = report.secretary or secretary_on(report.organisation, session.date)
+    return person.name if person else ""
+
+
+def grade_label(grade: tally.Grade | None) -> str:
+    return "" if grade is None else str(GRADE_LABELS[grade])
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    report: Report
+    result: tally.ReporterResult
+    secretary: str
+
+    @property
+    def organisation(self) -> str:
+        return self.report.organisation.name
+
+
+def ranking_rows(data: selectors.SessionTally) -> list[RankingRow]:
+    """One row per reporter in rank order; reporters without a composite come last."""
+    return [
+        RankingRow(
+            report=data.report_for(result.reporter),
+            result=result,
+            secretary=secretary_name(data.report_for(result.reporter), data.session),
+        )
+        for result in data.result.ranking
+    ]
+
+
+def scheme_groups(data: selectors.SessionTally) -> list[EvaluatorGroup]:
+    return list(data.scheme.groups.all())
+
+
+def hidden_note(data: selectors.SessionTally) -> str:
+    return _("Fewer than %(count)s ballots: not published") % {"count": data.scheme.breakdown_min_ballots}
+
+
+def group_score_note(data: selectors.SessionTally, score: tally.GroupScore) -> str:
+    """Why a group's mean is left out ('' when it is shown)."""
+    if not score.breakdown_visible:
+        return hidden_note(data)
+    if score.score_exact is None:
+        return _("No valid vote")
+    return ""
+
+
+def hidden_groups(data: selectors.SessionTally) -> list[EvaluatorGroup]:
+    """Groups whose mean is hidden for at least one reporter."""
+    return [
+        group
+        for group in scheme_groups(data)
+        if any(
+            not result.group_scores[selectors.group_key(group.pk)].breakdown_visible
+            for result in data.result.reporters
+        )
+    ]
+
+
+def hidden_scores_note(data: selectors.SessionTally) -> str | None:
+    """One sentence naming the groups whose scores are withheld for some reporters, or None."""
+    groups = hidden_groups(data)
+    if not groups:
+        return None
+    return _(
+        "%(groups)s: some scores are not published, because a group gave fewer than %(count)s ballots and "
+        "the other groups' scores would give it away (they still count in the on-site score)."
+    ) % {"groups": "、".join(group.name for group in groups), "count": data.scheme.breakdown_min_ballots}
+
+
+def quorum_sentence(data: selectors.SessionTally) -> str:
+    result = data.result
+    values = {
+        "counted": result.ballots_counted,
+        "issued": result.codes_issued,
+        "quorum": data.scheme.quorum_fraction,
+    }
+    if result.quorum_met:
+        return (
+            _(
+                "%(counted)s ballots counted of %(issued)s issued, more than %(quorum)s: "
+                "the result of the meeting is valid."
+            )
+            % values
+        )
+    return (
+        _(
+            "%(counted)s ballots counted of %(issued)s issued, not more than %(quorum)s: "
+            "the result of the meeting is not valid."
+        )
+        % values
+    )
+
+
+def reporter_notes(data: selectors.SessionTally, result: tally.ReporterResult) -> list[str]:
+    """What a reader must know about a reporter's line besides the numbers."""
+    names = {selectors.group_key(g.pk): g.name for g in scheme_groups(data)}
+    components = {selectors.component_key(c.pk): c.name for c in data.scheme.components.all()}
+    notes = []
+    if result.missing_components:
+        notes.append(
+            _("Missing %(components)s: no composite score, grade or rank")
+            % {"components": "、".join(components[key] for key in result.missing_components)}
+        )
+    if result.renormalised:
+        notes.append(
+            _("No valid vote from %(groups)s: weights renormalised over the other groups")
+            % {"groups": "、".join(names[key] for key in result.missing_groups)}
+        )
+    reasons = {
+        tally.GradeReason.POOR_OVERRIDE: _("Poor votes over the limit: graded Poor"),
+        tally.GradeReason.GOOD_MIN: _("Too few Good and Fairly good votes: at most Average"),
+        tally.GradeReason.GOOD_CAP: _("Over the cap on Good: graded Fairly good"),
+    }
+    notes += [reasons[reason] for reason in result.grade_reasons if reason in reasons]
+    if result.needs_talk:
+        notes.append(_("Talk required"))
+    return notes
+
+
+# ---------------------------------------------------------------------------------------------------
+# The workbook
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_WRAP = Alignment(vertical="center", wrap_text=True)
+_NUMBER = "0.00"
+_PERCENT = "0.00%"
+_AUTHOR = "Shuzhi"
+
+
+def _number(value: Decimal | Fraction | None) -> float | None:
+    """A spreadsheet number: the exact value as the nearest float; the cell format rounds for display."""
+    if value is None:
+        return None
+    return float(value)
+
+
+def results_workbook(data: selectors.SessionTally) -> bytes:
+    workbook = Workbook()
+    rows = ranking_rows(data)
+    _ranking_sheet(workbook.active, data, rows)
+    _breakdown_sheet(workbook.create_sheet(), data, rows)
+    _groups_sheet(workbook.create_sheet(), data)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _title_row(sheet: Worksheet, data: selectors.SessionTally, columns: int) -> None:
+    session = data.session
+    sheet.append(
+        [
+            _("%(title)s (%(date)s)")
+            % {"title": session.title, "date": date_format(session.date, "DATE_FORMAT")}
+        ]
+    )
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(columns, 1))
+    cell = sheet.cell(row=1, column=1)
+    cell.font = _TITLE
+    cell.alignment = Alignment(horizontal="center", vertical="center")
+    sheet.row_dimensions[1].height = 28
+
+
+def _header_row(sheet: Worksheet, headers: list[str], widths: list[float]) -> None:
+    sheet.append(headers)
+    row = sheet.max_row
+    for column, width in enumerate(widths, start=1):
+        cell = sheet.cell(row=row, column=column)
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.border = _BORDER
+        cell.alignment = _CENTER
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.row_dimensions[row].height = 32
+
+
+def _print_setup(sheet: Worksheet, *, freeze: str = "A3") -> None:
+    """Frozen header, A4 landscape fitted to the page width, title and header repeated on every page."""
+    sheet.freeze_panes = freeze
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.print_title_rows = "1:2"
+    sheet.oddFooter.center.text = _("Page &P of &N")
+
+
+def _put(sheet: Worksheet, row: int, column: int, value, *, number_format: str = "", note: str = "") -> None:
+    cell = sheet.cell(row=row, column=column, value=value)
+    cell.border = _BORDER
+    cell.alignment = _WRAP if isinstance(value, str) else Alignment(vertical="center")
+    if number_format:
+        cell.number_format = number_format
+    if note:
+        cell.comment = Comment(note, _AUTHOR, width=160, height=40)
+
+
+def _footnotes(sheet: Worksheet, lines: list[str], columns: int) -> None:
+    sheet.append([])
+    for line in lines:
+        sheet.append([line])
+        row = sheet.max_row
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(columns, 1))
+        sheet.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _ranking_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[RankingRow]) -> None:
+    sheet.title = _("Ranking")
+    groups = scheme_groups(data)
+    components = list(data.scheme.components.all())
+    uses_grades = data.scheme.mode != ModeChoice.POINTS
+    component_values = selectors.component_scores(data.scheme)
+    headers = [_("Rank"), _("Party organisation"), _("Secretary"), _("Topic")]
+    widths = [6, 26, 10, 26]
+    headers += [g.name for g in groups] + [_("On-site score")]
+    widths += [12] * (len(groups) + 1)
+    headers += [c.name for c in components] + [_("Composite score"), _("Grade")]
+    grade_column = len(headers)
+    widths += [11] * len(components) + [11, 8]
+    if uses_grades:
+        headers += [grade_label(grade) for grade in tally.GRADES]
+        widths += [7] * len(tally.GRADES)
+    headers += [_("Valid votes"), _("Notes")]
+    widths += [8, 30]
+    _title_row(sheet, data, len(headers))
+    _header_row(sheet, headers, widths)
+
+    for line in rows:
+        result = line.result
+        key = selectors.report_key(line.report.pk)
+        values: list[tuple[object, str, str]] = [
+            (result.rank, "", ""),
+            (line.organisation, "", ""),
+            (line.secretary, "", ""),
+            (line.report.topic, "", ""),
+        ]
+        for group in groups:
+            score = result.group_scores[selectors.group_key(group.pk)]
+            note = group_score_note(data, score)
+            values.append((None if note else _number(score.score), _NUMBER, note))
+        values.append((_number(result.onsite), _NUMBER, ""))
+        for component in components:
+            value = component_values.get(key, {}).get(selectors.component_key(component.pk))
+            values.append((_number(value), _NUMBER, ""))
+        values.append((_number(result.composite), _NUMBER, ""))
+        values.append((grade_label(result.grade), "", ""))
+        if uses_grades:
+            values += [(result.grade_counts.get(grade, 0), "", "") for grade in tally.GRADES]
+        values.append((result.valid_votes, "", ""))
+        values.append(("；".join(reporter_notes(data, result)), "", ""))
+        row = sheet.max_row + 1
+        for column, (value, number_format, note) in enumerate(values, start=1):
+            _put(sheet, row, column, value, number_format=number_format, note=note)
+        sheet.cell(row=row, column=1).alignment = _CENTER
+        sheet.cell(row=row, column=grade_column).alignment = _CENTER
+
+    notes = [note] if (note := hidden_scores_note(data)) else []
+    notes.append(quorum_sentence(data))
+    notes.append(
+        _("Ballot digest %(digest)s: the results can be recomputed from the ballots and checked.")
+        % {"digest": data.result.digest[:16]}
+    )
+    _footnotes(sheet, notes, len(headers))
+    _print_setup(sheet, freeze="C3")
+
+
+def _weighted_mean(
+    groups: list[EvaluatorGroup], scores: dict[str, tally.GroupScore], criterion: str
+) -> Fraction | None:
+    """One item's mean across groups, weighted like the on-site score over the groups with a mean.
+
+    Hidden groups count (as they count in the on-site score); only their own column stays blank.
+    """
+    parts = [
+        (mean, Fraction(group.weight))
+        for group in groups
+        if (mean := scores[selectors.group_key(group.pk)].criterion_means_exact.get(criterion)) is not None
+    ]
+    total = sum((weight for _mean, weight in parts), Fraction(0))
+    if not parts or not total:
+        return None
+    return sum((mean * weight for mean, weight in parts), Fraction(0)) / total
+
+
+def _breakdown_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[RankingRow]) -> None:
+    sheet.title = _("Breakdown")
+    groups = scheme_groups(data)
+    criteria = list(data.scheme.criteria.all())
+    points = data.scheme.mode == ModeChoice.POINTS
+    headers = [_("Rank"), _("Party organisation"), _("Secretary")]
+    widths = [6, 26, 10]
+    headers.append(_("Criterion") if points else _("Evaluation item"))
+    widths.append(30)
+    if points:
+        headers.append(_("Max points"))
+        widths.append(8)
+    headers += [_("Weighted mean")] + [g.name for g in groups]
+    widths += [11] + [12] * len(groups)
+    _title_row(sheet, data, len(headers))
+    _header_row(sheet, headers, widths)
+
+    for line in rows:
+        scores = line.result.group_scores
+        for criterion in criteria:
+            key = selectors.criterion_key(criterion.pk)
+            values: list[tuple[object, str, str]] = [
+                (line.result.rank, "", ""),
+                (line.organisation, "", ""),
+                (line.secretary, "", ""),
+                (criterion.name, "", ""),
+            ]
+            if points:
+                values.append((_number(criterion.max_points), "0.##", ""))
+            values.append((_number(_weighted_mean(groups, scores, key)), _NUMBER, ""))
+            for group in groups:
+                score = scores[selectors.group_key(group.pk)]
+                mean = score.criterion_means_exact.get(key)
+                note = hidden_note(data) if not score.breakdown_visible else ""
+                if not note and mean is None:
+                    note = _("No valid vote")
+                values.append((None if note else _number(mean), _NUMBER, note))
+            row = sheet.max_row + 1
+            for column, (value, number_format, note) in enumerate(values, start=1):
+                _put(sheet, row, column, value, number_format=number_format, note=note)
+            sheet.cell(row=row, column=1).alignment = _CENTER
+    _print_setup(sheet, freeze="D3")
+
+
+def _groups_sheet(sheet: Worksheet, data: selectors.SessionTally) -> None:
+    sheet.title = _("Evaluator groups")
+    headers = [
+        _("Evaluator group"),
+        _("Weight (%)"),
+        _("Codes issued"),
+        _("Paper forms issued"),
+        _("Received"),
+        _("Valid"),
+        _("Invalid"),
+        _("Voided"),
+        _("Return rate"),
+    ]
+    _title_row(sheet, data, len(headers))
+    _header_row(sheet, headers, [24, 9, 11, 11, 9, 9, 9, 9, 10])
+    groups = scheme_groups(data)
+    turnouts = {turnout.group: turnout for turnout in data.result.groups}
+    totals = [0] * 6
+    for group in groups:
+        turnout = turnouts[selectors.group_key(group.pk)]
+        counts = [
+            turnout.issued - group.paper_issued,
+            group.paper_issued,
+            turnout.received,
+            turnout.valid_ballots,
+            turnout.invalid_ballots,
+            turnout.voided,
+        ]
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        _groups_row(sheet, group.name, _plain(group.weight), counts, turnout.share_exact)
+    issued = data.result.codes_issued
+    share = Fraction(data.result.ballots_counted, issued) if issued else None
+    _groups_row(sheet, _("Total"), _plain(sum((g.weight for g in groups), Decimal(0))), totals, share)
+    for cell in sheet[sheet.max_row]:
+        cell.font = _BOLD
+
+    notes = [quorum_sentence(data)]
+    notes += [
+        _("%(group)s: more paper ballots came back than were issued; all its paper ballots are void.")
+        % {"group": group.name}
+        for group in groups
+        if turnouts[selectors.group_key(group.pk)].paper_voided
+    ]
+    notes.append(_("Return rate = ballots counted (valid and invalid) ÷ codes and paper forms issued."))
+    _footnotes(sheet, notes, len(headers))
+    _print_setup(sheet, freeze="B3")
+
+
+def _plain(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _groups_row(sheet: Worksheet, name: str, weight, counts: list[int], share: Fraction | None) -> None:
+    row = sheet.max_row + 1
+    for column, value in enumerate([name, weight, *counts], start=1):
+        _put(sheet, row, column, value)
+    _put(sheet, row, len(counts) + 3, _number(share), number_format=_PERCENT)

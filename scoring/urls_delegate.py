@@ -1,0 +1,15 @@
+"""The delegate's surface: code entry, ballot, receipt. No login, no staff navigation."""
+
+from django.urls import path
+
+from . import views_delegate as views
+
+app_name = "vote"
+
+urlpatterns: list = [
+    path("", views.entry, name="entry"),
+    path("<str:code>/", views.ballot, name="ballot"),
+    path("<str:code>/review/", views.review, name="review"),
+    path("<str:code>/submit/", views.submit, name="submit"),
+    path("<str:code>/receipt/<str:receipt>/", views.receipt, name="receipt"),
+]

@@ -1,0 +1,407 @@
+"""The delegate's surface (/vote/): type a code, score every reporter, check, submit once, see the receipt.
+
+No login: the code in the URL is the credential. Every unknown code counts against the client's
+address (scoring.throttle). The only write is services.ballot_submit; everything before it works
+without JavaScript (ballot → review → submit are plain form posts).
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from reviews.models import Report
+
+from . import codes, selectors, services, throttle
+from .models import (
+    GRADE_LABELS,
+    Ballot,
+    Credential,
+    Criterion,
+    GradeChoice,
+    ModeChoice,
+    Scheme,
+    ScoringStatus,
+)
+from .services import ScoringError
+
+MARK_FIELD = re.compile(r"^m-(\d{1,18})-(\d{1,18})$", re.ASCII)
+SUBMISSION_MAX_LENGTH = 64
+
+# Refusals of a code or of its session: (title, explanation). The service's error codes are the keys.
+REFUSALS = {
+    "unknown": (
+        gettext_lazy("Code not recognised"),
+        gettext_lazy("Check the code on your slip and type it again, or scan the QR code again."),
+    ),
+    "revoked": (
+        gettext_lazy("This code has been revoked"),
+        gettext_lazy("Ask the meeting staff for a new code."),
+    ),
+    "used": (
+        gettext_lazy("This code has already been submitted"),
+        gettext_lazy("Each code submits one ballot. Its receipt was shown right after submitting."),
+    ),
+    "not_open": (
+        gettext_lazy("Scoring has not started yet"),
+        gettext_lazy("Wait until the host announces the start of scoring, then refresh this page."),
+    ),
+    "closed": (
+        gettext_lazy("Scoring has ended"),
+        gettext_lazy("This session no longer accepts ballots."),
+    ),
+}
+
+
+class SeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+@dataclass
+class Opened:
+    """What a valid code opens: its session's scheme, items and reporters."""
+
+    code: str  # as it stands in the URL: the QR token or the short code
+    short: str
+    credential: Credential
+    scheme: Scheme
+    criteria: list[Criterion]
+    reports: list[Report]
+
+    @property
+    def draft_key(self) -> str:
+        return _draft_key(self.short)
+
+    @property
+    def points_mode(self) -> bool:
+        return self.scheme.mode == ModeChoice.POINTS
+
+
+@dataclass
+class Item:
+    criterion: Criterion
+    field: str
+    value: str
+
+    @property
+    def max(self) -> str:
+        return _plain(self.criterion.max_points)
+
+    @property
+    def display(self) -> str:
+        return str(GRADE_LABELS.get(self.value, self.value))
+
+
+@dataclass
+class Row:
+    report: Report
+    items: list[Item]
+    allow_abstention: bool
+
+    @property
+    def marked(self) -> int:
+        return sum(bool(item.value) for item in self.items)
+
+    @property
+    def complete(self) -> bool:
+        return self.marked == len(self.items)
+
+    @property
+    def abstained(self) -> bool:
+        return self.allow_abstention and not self.marked
+
+    @property
+    def missing(self) -> bool:
+        """The service's rule: every item needs a mark, unless the scheme allows leaving all blank."""
+        return not self.complete and not self.abstained
+
+    @property
+    def total(self) -> str:
+        return _plain(sum((_decimal(item.value) for item in self.items), Decimal(0)))
+
+    @property
+    def label(self) -> str:
+        return f"{self.report.order}. {self.report.organisation.name}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Views
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def entry(request: HttpRequest) -> HttpResponse:
+    typed, error, status = request.POST.get("code", ""), "", 200
+    if request.method == "POST":
+        minutes = throttle.minutes_blocked(request)
+        if minutes:
+            error, status = _too_many_message(minutes), 429
+        elif not codes.normalise_short(typed):
+            error = _("Type the 10-character code printed on your slip.")
+        else:
+            found = services.credential_lookup(typed)
+            if found is not None:
+                return redirect("vote:ballot", code=found[1])
+            throttle.record_failure(request)
+            error = _("No code matches what you typed. Check your slip and try again.")
+    return render(request, "scoring/delegate/entry.html", {"typed": typed, "error": error}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def ballot(request: HttpRequest, code: str) -> HttpResponse:
+    """The ballot. A POST comes back from the review page and prefills its marks."""
+    opened = _open(request, code)
+    if isinstance(opened, HttpResponse):
+        return opened
+    if request.method == "POST":
+        return _ballot_page(request, opened, request.POST)
+    return _ballot_page(request, opened)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, code: str) -> HttpResponse:
+    """请核对: the posted marks as a summary, carried on as hidden fields to the final submit."""
+    if request.method == "GET":
+        return redirect("vote:ballot", code=code)
+    opened = _open(request, code)
+    if isinstance(opened, HttpResponse):
+        return opened
+    rows = _rows(opened, request.POST)
+    missing = [row.label for row in rows if row.missing]
+    context = {
+        **_page_context(opened),
+        "rows": rows,
+        "missing": missing,
+        "missing_message": _("Please score every reporter before submitting. Not yet scored: %(reporters)s.")
+        % {"reporters": "、".join(missing)}
+        if missing
+        else "",
+        "submission": _submission_or_new(request.POST),
+    }
+    return render(request, "scoring/delegate/review.html", context)
+
+
+@never_cache
+@require_POST
+def submit(request: HttpRequest, code: str) -> HttpResponse:
+    """The one write: `m-<report_id>-<criterion_id>` fields and `submission` → services.ballot_submit."""
+    minutes = throttle.minutes_blocked(request)
+    if minutes:
+        return _too_many(request, minutes)
+    try:
+        marks = _posted_marks(request.POST)
+        submission = request.POST.get("submission", "")
+        if not 0 < len(submission) <= SUBMISSION_MAX_LENGTH:
+            raise _tampered()
+        stored = services.ballot_submit(code=code, marks=marks, submission_key=submission)
+    except ScoringError as error:
+        return _submit_refused(request, code, error)
+    return SeeOther(reverse("vote:receipt", args=[code, stored.receipt]))
+
+
+@never_cache
+@require_GET
+def receipt(request: HttpRequest, code: str, receipt: str) -> HttpResponse:
+    """Shown only for a ballot of this code's session: nothing else can be learnt here."""
+    found = _lookup(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    credential, short = found
+    receipt = codes.normalise_short(receipt)
+    stored = Ballot.objects.filter(session_id=credential.session_id, receipt=receipt)
+    if not (credential.used and stored.exists()):
+        context = {
+            "title": _("Page not found"),
+            "message": _("The page you asked for does not exist or has been removed."),
+        }
+        return render(request, "scoring/delegate/refused.html", context, status=404)
+    context = {"receipt": codes.format_short(receipt), "draft_key": _draft_key(short)}
+    return render(request, "scoring/delegate/receipt.html", context)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _lookup(request: HttpRequest, code: str) -> tuple[Credential, str] | HttpResponse:
+    minutes = throttle.minutes_blocked(request)
+    if minutes:
+        return _too_many(request, minutes)
+    found = services.credential_lookup(code)
+    if found is None:
+        throttle.record_failure(request)
+        return _refused(request, code, "unknown")
+    return found
+
+
+def _open(request: HttpRequest, code: str) -> Opened | HttpResponse:
+    """The ballot a code opens, or the page saying why it opens none; five queries however many reporters."""
+    found = _lookup(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    credential, short = found
+    scheme = (
+        Scheme.objects.select_related("session")
+        .prefetch_related("criteria")
+        .get(session_id=credential.session_id)
+    )
+    refusal = _refusal(credential, scheme)
+    if refusal:
+        return _refused(request, code, refusal, short)
+    return Opened(
+        code=code,
+        short=short,
+        credential=credential,
+        scheme=scheme,
+        criteria=list(scheme.criteria.all()),
+        reports=selectors.session_reports(scheme.session),
+    )
+
+
+def _refusal(credential: Credential, scheme: Scheme) -> str:
+    """Why this code cannot score now ('' if it can), checked in the order ballot_submit checks."""
+    if credential.used:
+        return "used"
+    if credential.revoked:
+        return "revoked"
+    if scheme.scoring_status == ScoringStatus.NOT_OPEN:
+        return "not_open"
+    if scheme.scoring_status == ScoringStatus.CLOSED:
+        return "closed"
+    return ""
+
+
+def _refused(request: HttpRequest, code: str, reason: str, short: str = "") -> HttpResponse:
+    title, message = REFUSALS[reason]
+    context = {
+        "title": title,
+        "message": message,
+        "reason": reason,
+        "code": code,
+        "refresh_url": reverse("vote:ballot", args=[code]) if reason == "not_open" else "",
+        # A submit whose answer was lost leaves its draft on the device; the script can send it again.
+        "recover_key": _draft_key(short) if reason == "used" and short and request.method == "GET" else "",
+    }
+    status = 404 if reason == "unknown" else 409 if request.method == "POST" else 200
+    return render(request, "scoring/delegate/refused.html", context, status=status)
+
+
+def _too_many_message(minutes: int) -> str:
+    return _("Too many attempts. Please try again in %(minutes)s minute(s).") % {"minutes": minutes}
+
+
+def _too_many(request: HttpRequest, minutes: int) -> HttpResponse:
+    context = {"title": _("Please try again later"), "message": _too_many_message(minutes)}
+    return render(request, "scoring/delegate/refused.html", context, status=429)
+
+
+def _submit_refused(request: HttpRequest, code: str, error: ScoringError) -> HttpResponse:
+    if error.code == "unknown":
+        throttle.record_failure(request)
+    if error.code in REFUSALS:
+        return _refused(request, code, error.code)
+    opened = _open(request, code)
+    if isinstance(opened, HttpResponse):
+        return opened
+    return _ballot_page(request, opened, request.POST, error=error.message, status=400)
+
+
+def _ballot_page(
+    request: HttpRequest, opened: Opened, data: QueryDict | None = None, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    rows = _rows(opened, data or QueryDict())
+    context = {
+        **_page_context(opened),
+        "rows": rows,
+        "grades": GradeChoice.choices,
+        "prefilled": any(row.marked for row in rows),
+        "submission": _submission_or_new(data or QueryDict()),
+        "error": error,
+        "points_max": _plain(sum((c.max_points for c in opened.criteria), Decimal(0))),
+    }
+    return render(request, "scoring/delegate/ballot.html", context, status=status)
+
+
+def _page_context(opened: Opened) -> dict:
+    return {
+        "code": opened.code,
+        "session": opened.scheme.session,
+        "group": opened.credential.group,
+        "scheme": opened.scheme,
+        "points_mode": opened.points_mode,
+        "draft_key": opened.draft_key,
+    }
+
+
+def _rows(opened: Opened, data: QueryDict) -> list[Row]:
+    """Every reporter in speaking order with the marks found in `data` (unknown fields are ignored)."""
+    return [
+        Row(
+            report=report,
+            items=[
+                Item(
+                    criterion=criterion,
+                    field=f"m-{report.pk}-{criterion.pk}",
+                    value=data.get(f"m-{report.pk}-{criterion.pk}", "").strip()[:20],
+                )
+                for criterion in opened.criteria
+            ],
+            allow_abstention=opened.scheme.allow_abstention,
+        )
+        for report in opened.reports
+    ]
+
+
+def _posted_marks(data: QueryDict) -> dict[tuple[int, int], str]:
+    """`m-<report_id>-<criterion_id>` → {(report_id, criterion_id): value}; an odd mark field is tampering."""
+    marks = {}
+    for name, values in data.lists():
+        if not name.startswith("m-"):
+            continue
+        match = MARK_FIELD.match(name)
+        if match is None or len(values) != 1:
+            raise _tampered()
+        marks[(int(match[1]), int(match[2]))] = values[0]
+    return marks
+
+
+def _tampered() -> ScoringError:
+    return ScoringError(
+        _("This ballot does not match the session. Reload the page and score again."), code="tampered"
+    )
+
+
+def _draft_key(short: str) -> str:
+    """Where the page script keeps this code's unsent marks (localStorage)."""
+    return f"shuzhi-draft-{short}"
+
+
+def _submission_or_new(data: QueryDict) -> str:
+    """The submission key carried through review and back, or a fresh one for a new ballot page."""
+    key = data.get("submission", "")
+    if 0 < len(key) <= SUBMISSION_MAX_LENGTH and re.fullmatch(r"[\w-]+", key, re.ASCII):
+        return key
+    return secrets.token_urlsafe(16)
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return Decimal(0)
+    return value if value.is_finite() else Decimal(0)
+
+
+def _plain(number: Decimal) -> str:
+    """12.50 → '12.5', 100.00 → '100'."""
+    return format(number.normalize(), "f") if number else "0"

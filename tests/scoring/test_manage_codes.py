@@ -1,0 +1,206 @@
+"""Scoring codes (/manage/scoring/<id>/codes/): the list, issuing with the slips as a PDF, revoking."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from reviews.models import AuditEvent
+from scoring import services
+from scoring.models import Credential, EvaluatorGroup
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    with translation.override("zh-hans"):
+        yield
+
+
+def _url(world, name: str = "codes", *args) -> str:
+    return reverse(f"scoring:{name}", args=[world.session.pk, *args])
+
+
+def _messages(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+def test_it_lists_the_codes_with_their_status_and_counts_per_group(client, scored):
+    services.ballot_submit(code=scored.leader_codes[0].token, marks=scored.marks(), submission_key="k")
+    services.credential_revoke(actor=scored.county_staff, credential=Credential.objects.get(serial=2))
+    client.force_login(scored.county_staff)
+    response = client.get(_url(scored))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "0001" in html and "0012" in html
+    assert "已使用" in html and "已作废" in html and "未使用" in html
+    counts = {row["group"].pk: row for row in response.context["group_counts"]}
+    assert (counts[scored.leaders.pk]["used"], counts[scored.leaders.pk]["revoked"]) == (1, 1)
+    assert counts[scored.leaders.pk]["unused"] == 4 and counts[scored.delegates.pk]["unused"] == 6
+    assert "测评码只在生成时显示一次，请妥善保存打印件" in html
+    assert html.count("/revoke/") == 10  # only unused codes can be revoked
+
+
+def test_the_page_never_shows_secrets(client, scored):
+    client.force_login(scored.county_staff)
+    html = client.get(_url(scored)).content.decode()
+    code = scored.leader_codes[0]
+    assert code.token not in html and code.short_code not in html
+    assert Credential.objects.get(serial=1).token_hash not in html
+
+
+def test_township_staff_get_404(client, scored):
+    client.force_login(scored.shijia_staff)
+    assert client.get(_url(scored)).status_code == 404
+    credential = Credential.objects.get(serial=1)
+    assert client.post(_url(scored, "code_revoke", credential.pk)).status_code == 404
+    assert (
+        client.post(_url(scored, "codes_issue"), {"group": scored.leaders.pk, "count": 2}).status_code == 404
+    )
+    assert Credential.objects.count() == 12 and not Credential.objects.filter(revoked=True).exists()
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client, scored):
+    response = client.get(_url(scored))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_a_code_is_revoked(client, scored):
+    credential = Credential.objects.get(serial=3)
+    client.force_login(scored.county_staff)
+    response = client.post(_url(scored, "code_revoke", credential.pk), follow=True)
+    credential.refresh_from_db()
+    assert credential.revoked
+    assert "3号测评码已作废" in _messages(response)
+    assert AuditEvent.objects.filter(action="credential.revoke").exists()
+
+
+def test_revoking_a_used_code_is_refused(client, scored):
+    services.ballot_submit(code=scored.leader_codes[0].token, marks=scored.marks(), submission_key="k")
+    credential = Credential.objects.get(serial=1)
+    client.force_login(scored.county_staff)
+    response = client.post(_url(scored, "code_revoke", credential.pk), follow=True)
+    credential.refresh_from_db()
+    assert not credential.revoked
+    assert "该测评码已使用" in _messages(response)
+
+
+def test_a_code_of_another_session_is_not_found(client, scored):
+    other = services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
+    services.credentials_issue(
+        actor=scored.superuser, session=scored.shijia_session, group=other.groups.first(), count=1
+    )
+    foreign = Credential.objects.get(session=scored.shijia_session)
+    client.force_login(scored.county_staff)
+    assert client.post(_url(scored, "code_revoke", foreign.pk)).status_code == 404
+    foreign.refresh_from_db()
+    assert not foreign.revoked
+
+
+def test_revoking_refuses_get(client, scored):
+    client.force_login(scored.county_staff)
+    assert client.get(_url(scored, "code_revoke", Credential.objects.get(serial=1).pk)).status_code == 405
+
+
+def test_an_invalid_issue_form_shows_its_errors_and_issues_nothing(client, scored):
+    client.force_login(scored.county_staff)
+    response = client.post(_url(scored, "codes_issue"), {"group": scored.leaders.pk, "count": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["count"]
+    assert "请填写发放数量" in response.content.decode()
+    assert Credential.objects.count() == 12
+
+
+def test_names_for_an_anonymous_group_are_refused(client, scored):
+    client.force_login(scored.county_staff)
+    response = client.post(_url(scored, "codes_issue"), {"group": scored.leaders.pk, "names": "张三\n李四"})
+    assert response.status_code == 200
+    assert "只有记名测评主体的测评码才能印姓名" in response.content.decode()
+    assert Credential.objects.count() == 12
+
+
+def test_too_many_codes_are_refused(client, scored):
+    client.force_login(scored.county_staff)
+    response = client.post(_url(scored, "codes_issue"), {"group": scored.leaders.pk, "count": 2001})
+    assert response.status_code == 200 and response.context["form"].errors["count"]
+    assert Credential.objects.count() == 12
+
+
+def test_a_group_of_another_session_is_refused(client, scored):
+    other = services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
+    client.force_login(scored.county_staff)
+    response = client.post(_url(scored, "codes_issue"), {"group": other.groups.first().pk, "count": 1})
+    assert response.status_code == 200 and response.context["form"].errors["group"]
+    assert Credential.objects.count() == 12
+
+
+# ---------------------------------------------------------------------------------------------------
+# Downloads (scoring.documents)
+
+
+def test_issuing_answers_with_the_slips_as_a_pdf(client, scored):
+    client.force_login(scored.county_staff)
+    response = client.post(_url(scored, "codes_issue"), {"group": scored.delegates.pk, "count": 3})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert "attachment" in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
+    assert Credential.objects.filter(group=scored.delegates).count() == 9
+    assert list(Credential.objects.order_by("-serial").values_list("serial", flat=True)[:3]) == [15, 14, 13]
+
+
+def test_issuing_to_a_named_group_prints_the_names(client, scored):
+    EvaluatorGroup.objects.filter(pk=scored.delegates.pk).update(anonymous=False)
+    client.force_login(scored.county_staff)
+    response = client.post(
+        _url(scored, "codes_issue"), {"group": scored.delegates.pk, "names": "张三\n\n李四\n"}
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert list(
+        Credential.objects.filter(delegate_name__in=["张三", "李四"]).values_list("delegate_name", flat=True)
+    ) == [
+        "张三",
+        "李四",
+    ]
+
+
+def test_the_paper_form_of_a_group_downloads_as_a_pdf(client, scored):
+    client.force_login(scored.county_staff)
+    response = client.get(_url(scored, "paper_ballot", scored.leaders.pk))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+
+
+def test_the_paper_form_of_another_sessions_group_is_not_found(client, scored):
+    other = services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
+    client.force_login(scored.county_staff)
+    assert client.get(_url(scored, "paper_ballot", other.groups.first().pk)).status_code == 404
+
+
+def test_codes_whose_slips_cannot_be_printed_are_revoked(client, scored, monkeypatch):
+    from scoring import documents
+
+    def broken(*args, **kwargs):
+        raise OSError("no font")
+
+    monkeypatch.setattr(documents, "code_slips_pdf", broken)
+    client.force_login(scored.county_staff)
+    response = client.post(
+        _url(scored, "codes_issue"), {"group": scored.delegates.pk, "count": 2}, follow=True
+    )
+    assert response.status_code == 200
+    assert "已作废" in _messages(response) and "无法打印" in _messages(response)
+    assert list(Credential.objects.filter(serial__gt=12).values_list("revoked", flat=True)) == [True, True]
+
+
+@pytest.mark.parametrize("extra_codes", [0, 300])
+def test_the_code_list_needs_a_bounded_number_of_queries(
+    client, scored, django_assert_max_num_queries, extra_codes
+):
+    if extra_codes:
+        services.credentials_issue(
+            actor=scored.county_staff, session=scored.session, group=scored.delegates, count=extra_codes
+        )
+    client.force_login(scored.county_staff)
+    with django_assert_max_num_queries(13):
+        response = client.get(_url(scored))
+    assert response.status_code == 200
