@@ -233,6 +233,10 @@ class ReportInline(admin.TabularInline):
 @admin.register(Session)
 class SessionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     scope_via = "host"
+    fieldsets = [
+        (None, {"fields": ["cycle", "host", "title", "date", "venue", "status"]}),
+        (_("Meeting room"), {"fields": ["report_minutes", "question_minutes", "reveal_one_by_one"]}),
+    ]
     list_display = ["title", "host", "cycle", "date", "venue", "status"]
     list_filter = ["status", "cycle", "host__depth"]
     search_fields = ["title", "host__name", "venue"]

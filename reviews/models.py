@@ -1,6 +1,7 @@
 """Organisations, people, cycles and sessions of the duty-report review."""
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -267,6 +268,17 @@ class SessionStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")  # 已发布
 
 
+class ScreenMode(models.TextChoices):
+    ORDER = "order", _("Speaking order")  # between reports
+    REPORT = "report", _("Current reporter")
+    RESULTS = "results", _("Results")
+    BLANK = "blank", _("Blank")
+
+
+def new_screen_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class Session(models.Model):
     """A review meeting (述职评议会) hosted by one committee."""
 
@@ -285,6 +297,25 @@ class Session(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.DRAFT
     )
+    # The meeting room: what the host console drives and the big screen follows.
+    report_minutes = models.PositiveSmallIntegerField(_("minutes to report"), default=5)
+    question_minutes = models.PositiveSmallIntegerField(_("minutes for questions"), default=3)
+    reveal_one_by_one = models.BooleanField(_("reveal the ranking one row at a time"), default=True)
+    current_report = models.ForeignKey(
+        "Report",
+        verbose_name=_("current reporter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    screen_mode = models.CharField(
+        _("big screen shows"), max_length=12, choices=ScreenMode.choices, default=ScreenMode.ORDER
+    )
+    revealed_rows = models.PositiveSmallIntegerField(_("ranking rows revealed"), default=0)
+    screen_token = models.CharField(max_length=64, unique=True, default=new_screen_token, editable=False)
+    # Bumped by every console action: a console acting on a stale page is refused, not obeyed twice.
+    meeting_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("review session")
@@ -293,6 +324,13 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReportStage(models.TextChoices):
+    PENDING = "pending", _("Waiting")  # 待述职
+    REPORTING = "reporting", _("Reporting")  # 述职中
+    QUESTIONING = "questioning", _("Questions")  # 质询中
+    DONE = "done", _("Finished")  # 已结束
 
 
 class Report(models.Model):
@@ -315,6 +353,10 @@ class Report(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("speaking order"))
     topic = models.CharField(_("assigned topic"), max_length=200, blank=True)
+    stage = models.CharField(
+        _("stage"), max_length=12, choices=ReportStage.choices, default=ReportStage.PENDING
+    )
+    stage_started_at = models.DateTimeField(_("stage started"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reporter")
@@ -401,3 +443,117 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class AskerRole(models.TextChoices):
+    PARTY_MEMBER = "party_member", _("Party-member representative")  # 党员代表
+    PUBLIC = "public", _("Public representative")  # 群众代表
+    LEADER = "leader", _("Leader")  # 领导
+    OTHER = "other", _("Other")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")  # 满意
+    FAIRLY = "fairly", _("Fairly satisfied")  # 基本满意
+    UNSATISFIED = "unsatisfied", _("Not satisfied")  # 不满意
+
+
+class Question(models.Model):
+    """现场质询: a delegate's question on the spot and the reporter's answer."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("reporter"), on_delete=models.CASCADE, related_name="questions"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    asker_role = models.CharField(
+        _("asker"), max_length=16, choices=AskerRole.choices, default=AskerRole.PARTY_MEMBER
+    )
+    asker_name = models.CharField(_("asker's name"), max_length=40, blank=True)
+    question = models.TextField(_("question"), blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
+    handed_over = models.BooleanField(_("handed over"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("on-the-spot question")
+        verbose_name_plural = _("on-the-spot questions")
+        ordering = ["report", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.question[:40]
+
+
+class Comment(models.Model):
+    """点评: the leader's comment on one report."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("reporter"), on_delete=models.CASCADE, related_name="comments"
+    )
+    commenter = models.CharField(_("commented by"), max_length=40, blank=True)
+    text = models.TextField(_("comment"), blank=True)
+    handed_over = models.BooleanField(_("handed over"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["report", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class FindingSource(models.TextChoices):
+    SELF_CHECK = "self_check", _("Found by the organisation itself")  # 自己查
+    SUPERIOR = "superior", _("Found by the superior committee")  # 上级找
+    PUBLIC = "public", _("Raised by the public")  # 群众提
+    QUESTION = "question", _("On-the-spot question")  # 现场质询
+    COMMENT = "comment", _("Leader's comment")  # 点评
+    INSPECTION = "inspection", _("Inspection tour")  # 巡视巡察
+
+
+class Finding(models.Model):
+    """问题: a problem recorded against an organisation for the cycle; rectification items come from these."""
+
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="findings"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("party organisation"), on_delete=models.PROTECT, related_name="findings"
+    )
+    source = models.CharField(_("source"), max_length=12, choices=FindingSource.choices)
+    description = models.TextField(_("problem"))
+    report = models.ForeignKey(
+        Report,
+        verbose_name=_("reporter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="findings",
+    )
+    question = models.OneToOneField(
+        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="finding"
+    )
+    comment = models.OneToOneField(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="finding"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["organisation__path", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.description[:40]

@@ -7,10 +7,20 @@ from decimal import Decimal
 from django.db.models import CharField, Count, Q
 from django.db.models.functions import Cast
 
-from reviews.models import Report, Session
+from reviews.models import Report, Satisfaction, Session
 
 from . import tally
-from .models import Ballot, Channel, Credential, Scheme, Score, parse_fraction
+from .models import (
+    Ballot,
+    Channel,
+    Credential,
+    PaperBallot,
+    PaperStatus,
+    SatisfactionMark,
+    Scheme,
+    Score,
+    parse_fraction,
+)
 
 
 def group_key(group_id: int) -> str:
@@ -169,14 +179,39 @@ def turnout(session: Session) -> list[dict]:
         issued=Count("credentials", filter=Q(credentials__revoked=False), distinct=True),
         used=Count("credentials", filter=Q(credentials__used=True), distinct=True),
     )
-    received = Counter(Ballot.objects.filter(session=session).values_list("group_id", "channel"))
+    received = Counter(
+        (group_id, channel, bool(reason))
+        for group_id, channel, reason in Ballot.objects.filter(session=session).values_list(
+            "group_id", "channel", "invalid_reason"
+        )
+    )
+    paper = Counter(PaperBallot.objects.filter(session=session).values_list("group_id", "status"))
     return [
         {
             "group": g,
             "issued": g.issued,
             "used": g.used,
-            "electronic": received[(g.pk, Channel.ELECTRONIC)],
-            "paper": received[(g.pk, Channel.PAPER)],
+            "electronic": received[(g.pk, Channel.ELECTRONIC, False)],
+            # Paper ballots counted (both entries agreed, or resolved), 废票, and forms still being entered.
+            "paper": received[(g.pk, Channel.PAPER, False)],
+            "paper_invalid": received[(g.pk, Channel.PAPER, True)],
+            "paper_waiting": paper[(g.pk, PaperStatus.WAITING)],
+            "paper_mismatch": paper[(g.pk, PaperStatus.MISMATCH)],
+            "paper_issued": g.paper_issued,
         }
         for g in groups
     ]
+
+
+def satisfaction_counts(session: Session) -> dict[int, dict[str, int]]:
+    """Report id → {满意/基本满意/不满意 value: count}: delegates' marks on their ballots."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Satisfaction.values, 0))
+    rows = (
+        SatisfactionMark.objects.filter(ballot__session=session)
+        .values_list("report_id", "value")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for report_id, value, n in rows:
+        counts[report_id][value] = n
+    return dict(counts)

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reviews import audit
-from reviews.models import Report, Session, SessionStatus
+from reviews import services as review_services
+from reviews.models import Report, Satisfaction, Session, SessionStatus
 from reviews.scope import ensure_can_manage
 
 from . import codes, selectors, tally
@@ -28,7 +29,11 @@ from .models import (
     EvaluatorGroup,
     GradeChoice,
     ModeChoice,
+    PaperBallot,
+    PaperEntry,
+    PaperStatus,
     ResultSnapshot,
+    SatisfactionMark,
     Scheme,
     Score,
     ScoringStatus,
@@ -539,14 +544,59 @@ def _check_complete(scheme, reports, criteria, cleaned) -> None:
         )
 
 
-def _replayed_receipt(scheme, reports, marks, short: str, submission_key: str, session_id: int) -> str | None:
+def _replayed_receipt(
+    scheme, reports, content: dict, short: str, submission_key: str, session_id: int
+) -> str | None:
     """Same code, submission key and marks as a stored ballot: the delegate's retry, not a second vote."""
     try:
-        cleaned = _clean_marks(scheme, reports, marks)
+        _, _, canonical = _clean_content(scheme, reports, **content)
     except ScoringError:
         return None
-    receipt = codes.receipt_for(short, submission_key, _canonical(cleaned))
+    receipt = codes.receipt_for(short, submission_key, canonical)
     return receipt if Ballot.objects.filter(session_id=session_id, receipt=receipt).exists() else None
+
+
+def _clean_satisfaction(
+    scheme: Scheme, reports: dict[int, str], raw: Mapping[int, str] | None
+) -> dict[int, str]:
+    """Satisfaction with each reporter's answers: optional per reporter, only when the scheme asks."""
+    raw = {r: (v or "").strip() for r, v in (raw or {}).items() if (v or "").strip()}
+    if raw and not scheme.collect_satisfaction:
+        raise ScoringError(
+            _("This ballot does not match the session. Reload the page and score again."), code="tampered"
+        )
+    allowed = set(Satisfaction.values)
+    if any(r not in reports or v not in allowed for r, v in raw.items()):
+        raise ScoringError(
+            _("This ballot does not match the session. Reload the page and score again."), code="tampered"
+        )
+    return raw
+
+
+def _clean_content(scheme, reports, *, marks, satisfaction=None) -> tuple[dict, dict, str]:
+    cleaned = _clean_marks(scheme, reports, marks)
+    opinions = _clean_satisfaction(scheme, reports, satisfaction)
+    canonical = _canonical(cleaned)
+    if opinions:
+        canonical += "\n" + "\n".join(f"s:{r}:{v}" for r, v in sorted(opinions.items()))
+    return cleaned, opinions, canonical
+
+
+def _store_marks(ballot: Ballot, cleaned: dict, opinions: Mapping[int, str] | None = None) -> None:
+    Score.objects.bulk_create(
+        Score(
+            ballot=ballot,
+            report_id=report_id,
+            criterion_id=criterion_id,
+            grade=value if isinstance(value, str) else "",
+            points=value if isinstance(value, Decimal) else None,
+        )
+        for (report_id, criterion_id), value in cleaned.items()
+    )
+    if opinions:
+        SatisfactionMark.objects.bulk_create(
+            SatisfactionMark(ballot=ballot, report_id=r, value=v) for r, v in opinions.items()
+        )
 
 
 def _canonical(cleaned: dict) -> str:
@@ -554,7 +604,13 @@ def _canonical(cleaned: dict) -> str:
 
 
 @transaction.atomic
-def ballot_submit(*, code: str, marks: Mapping[tuple[int, int], str], submission_key: str) -> Receipt:
+def ballot_submit(
+    *,
+    code: str,
+    marks: Mapping[tuple[int, int], str],
+    submission_key: str,
+    satisfaction: Mapping[int, str] | None = None,
+) -> Receipt:
     """Store one delegate's ballot: once per code, all or nothing, nothing after scoring closes.
 
     The ballot row carries no link to the code: the code is only marked used.
@@ -574,7 +630,8 @@ def ballot_submit(*, code: str, marks: Mapping[tuple[int, int], str], submission
         )
     }
     if credential.used:
-        replayed = _replayed_receipt(scheme, reports, marks, short, submission_key, credential.session_id)
+        content = {"marks": marks, "satisfaction": satisfaction}
+        replayed = _replayed_receipt(scheme, reports, content, short, submission_key, credential.session_id)
         if replayed:
             return Receipt(replayed, replayed=True)
         raise ScoringError(_("This code has already been used to submit a ballot."), code="used")
@@ -588,8 +645,8 @@ def ballot_submit(*, code: str, marks: Mapping[tuple[int, int], str], submission
         raise ScoringError(
             _("Scoring for this session has closed; no more ballots are accepted."), code="closed"
         )
-    cleaned = _clean_marks(scheme, reports, marks)
-    receipt = codes.receipt_for(short, submission_key, _canonical(cleaned))
+    cleaned, opinions, canonical = _clean_content(scheme, reports, marks=marks, satisfaction=satisfaction)
+    receipt = codes.receipt_for(short, submission_key, canonical)
     ballot = Ballot.objects.create(
         session_id=credential.session_id,
         group=credential.group,
@@ -597,16 +654,7 @@ def ballot_submit(*, code: str, marks: Mapping[tuple[int, int], str], submission
         receipt=receipt,
         delegate_name="" if credential.group.anonymous else credential.delegate_name,
     )
-    Score.objects.bulk_create(
-        Score(
-            ballot=ballot,
-            report_id=report_id,
-            criterion_id=criterion_id,
-            grade=value if isinstance(value, str) else "",
-            points=value if isinstance(value, Decimal) else None,
-        )
-        for (report_id, criterion_id), value in cleaned.items()
-    )
+    _store_marks(ballot, cleaned, opinions)
     credential.used = True
     credential.save(update_fields=["used"])
     return Receipt(receipt)
@@ -670,3 +718,163 @@ def results_publish(*, actor, session: Session) -> ResultSnapshot:
 def snapshot_matches(snapshot: ResultSnapshot) -> bool:
     """Recompute from the stored ballots and compare with the frozen snapshot."""
     return selectors.session_tally(snapshot.session).result.to_dict() == snapshot.data
+
+
+# ---------------------------------------------------------------------------------------------------
+# Paper ballots: typed in twice by two staff members, counted when both agree
+
+
+def _marks_document(cleaned: dict) -> dict[str, str]:
+    """Marks as stored on a paper entry: {"<report>-<criterion>": value}, comparable across entries."""
+    return {f"{r}-{c}": str(v) for (r, c), v in sorted(cleaned.items())}
+
+
+def _marks_from_document(document: Mapping[str, str]) -> dict[tuple[int, int], str]:
+    return {tuple(int(part) for part in key.split("-")): value for key, value in document.items()}
+
+
+def _paper_scheme(actor, session: Session) -> Scheme:
+    ensure_can_manage(actor, session.host)
+    scheme = _lock_scheme_for_submit(session.pk)
+    if scheme.scoring_status != ScoringStatus.OPEN:
+        raise ScoringError(_("Paper ballots can be entered only while scoring is open."), code="not_open")
+    return scheme
+
+
+def _session_reports(session: Session) -> dict[int, str]:
+    return {
+        pk: f"{order}. {name}"
+        for pk, order, name in Report.objects.filter(session=session).values_list(
+            "pk", "order", "organisation__name"
+        )
+    }
+
+
+def _count_paper(paper: PaperBallot, document: Mapping[str, str], invalid_reason: str) -> None:
+    """Turn an agreed paper ballot into a counted ballot (a 废票 is counted as invalid, with its reason)."""
+    ballot = Ballot.objects.create(
+        session_id=paper.session_id,
+        group_id=paper.group_id,
+        channel=Channel.PAPER,
+        receipt=f"P{paper.serial:06d}",
+        invalid_reason=invalid_reason,
+    )
+    if not invalid_reason:
+        cleaned = {
+            key: Decimal(value) if value[0].isdigit() else value
+            for key, value in _marks_from_document(document).items()
+        }
+        _store_marks(ballot, cleaned)
+    paper.ballot = ballot
+    paper.status = PaperStatus.INVALID if invalid_reason else PaperStatus.COUNTED
+
+
+@transaction.atomic
+def paper_entry_submit(
+    *,
+    actor,
+    session: Session,
+    group: EvaluatorGroup,
+    serial: int,
+    marks: Mapping[tuple[int, int], str],
+    invalid_reason: str = "",
+) -> PaperBallot:
+    """One staff member's entry of a paper form; the second entry by someone else counts it or flags it."""
+    scheme = _paper_scheme(actor, session)
+    if group.scheme_id != scheme.pk:
+        raise ScoringError(_("This evaluator group belongs to another session."), code="group")
+    if not 1 <= serial <= 99999:
+        raise ScoringError(_("Enter the form number printed on the paper ballot."), code="serial")
+    invalid_reason = invalid_reason.strip()
+    document = (
+        {} if invalid_reason else _marks_document(_clean_marks(scheme, _session_reports(session), marks))
+    )
+    paper, _created = PaperBallot.objects.select_for_update().get_or_create(
+        session=session, serial=serial, defaults={"group": group}
+    )
+    if paper.group_id != group.pk:
+        raise ScoringError(
+            _("Form No. %(serial)s was entered for the group %(group)s.")
+            % {"serial": serial, "group": paper.group},
+            code="group_mismatch",
+        )
+    if paper.status != PaperStatus.WAITING:
+        raise ScoringError(
+            _("Form No. %(serial)s has been entered twice already.") % {"serial": serial}, code="complete"
+        )
+    if paper.entries.filter(clerk=actor).exists():
+        raise ScoringError(
+            _("You have entered form No. %(serial)s already; another staff member types the second entry.")
+            % {"serial": serial},
+            code="same_clerk",
+        )
+    PaperEntry.objects.create(paper_ballot=paper, clerk=actor, marks=document, invalid_reason=invalid_reason)
+    entries = list(paper.entries.all())
+    if len(entries) == 2:
+        first, second = entries
+        agree = first.marks == second.marks and bool(first.invalid_reason) == bool(second.invalid_reason)
+        if agree:
+            _count_paper(paper, first.marks, first.invalid_reason)
+        else:
+            paper.status = PaperStatus.MISMATCH
+        paper.save(update_fields=["status", "ballot"])
+    audit.record(
+        actor=actor,
+        action="paper.entry",
+        obj=session,
+        organisation=session.host,
+        changes={"form": serial, "status": paper.status},
+    )
+    return paper
+
+
+@transaction.atomic
+def paper_resolve(
+    *, actor, paper: PaperBallot, marks: Mapping[tuple[int, int], str], invalid_reason: str = ""
+) -> PaperBallot:
+    """A third staff member settles two differing entries by reading the form again."""
+    scheme = _paper_scheme(actor, paper.session)
+    paper = PaperBallot.objects.select_for_update().get(pk=paper.pk)
+    if paper.status != PaperStatus.MISMATCH:
+        raise ScoringError(_("Only a form whose two entries differ needs resolving."), code="not_mismatch")
+    if paper.entries.filter(clerk=actor).exists():
+        raise ScoringError(
+            _("A form is resolved by a third staff member, not by one who typed it."), code="same_clerk"
+        )
+    invalid_reason = invalid_reason.strip()
+    document = (
+        {}
+        if invalid_reason
+        else _marks_document(_clean_marks(scheme, _session_reports(paper.session), marks))
+    )
+    _count_paper(paper, document, invalid_reason)
+    paper.resolved_by = actor
+    paper.save(update_fields=["status", "ballot", "resolved_by"])
+    audit.record(
+        actor=actor,
+        action="paper.resolve",
+        obj=paper.session,
+        organisation=paper.session.host,
+        changes={"form": paper.serial, "status": paper.status},
+    )
+    return paper
+
+
+# ---------------------------------------------------------------------------------------------------
+# The big screen's ranking
+
+
+@transaction.atomic
+def results_reveal(*, actor, session: Session, everything: bool = False, version: int | None) -> Session:
+    """揭晓: show one more ranking row (from the last place up), or the whole ranking at once."""
+    scheme = _lock_scheme(session)
+    if scheme.scoring_status != ScoringStatus.CLOSED:
+        raise ScoringError(_("Close scoring before revealing the results."), code="not_closed")
+    total = Report.objects.filter(session=session).count()
+    current = Session.objects.get(pk=session.pk)
+    stepwise = current.reveal_one_by_one and not everything
+    rows = min(total, current.revealed_rows + 1) if stepwise else total
+    try:
+        return review_services.meeting_reveal(actor=actor, session=session, rows=rows, version=version)
+    except review_services.MeetingError as error:
+        raise ScoringError(error.message, code=error.code) from error

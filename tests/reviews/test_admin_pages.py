@@ -93,6 +93,8 @@ def test_saving_a_session_with_reporters_resolves_secretaries(world, client):
             "date": "2026-01-16",
             "venue": "乡会议室",
             "status": "preparing",
+            "report_minutes": "5",
+            "question_minutes": "3",
             "reports-TOTAL_FORMS": "2",
             "reports-INITIAL_FORMS": "0",
             "reports-0-order": "1",
