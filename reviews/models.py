@@ -445,6 +445,13 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
 
+def private_storage():
+    """Uploaded drafts and evidence live outside the web root; views check who may read them."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
 class AskerRole(models.TextChoices):
     PARTY_MEMBER = "party_member", _("Party-member representative")  # 党员代表
     PUBLIC = "public", _("Public representative")  # 群众代表
@@ -548,6 +555,9 @@ class Finding(models.Model):
         blank=True,
         related_name="+",
     )
+    evidence = models.FileField(
+        _("evidence"), upload_to="evidence/%Y/%m/", storage=private_storage, blank=True, max_length=200
+    )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -557,3 +567,193 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return self.description[:40]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Before the meeting: topics (点题), report drafts through a review chain
+
+
+def new_call_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class TopicCall(models.Model):
+    """A session's call for topics: an unguessable public link, open or closed."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="topic_call")
+    token = models.CharField(max_length=40, unique=True, default=new_call_token, editable=False)
+    is_open = models.BooleanField(_("open"), default=True)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call for topics")
+        verbose_name_plural = _("calls for topics")
+
+    def __str__(self) -> str:
+        return str(self.session)
+
+
+class TopicCategory(models.Model):
+    """A class of suggestions (集体经济, 基层治理, 党员管理 …); editable by staff."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("topic category")
+        verbose_name_plural = _("topic categories")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SuggestionSource(models.TextChoices):
+    PARTY_MEMBER = "party_member", _("Party member")  # 党员
+    PUBLIC = "public", _("Member of the public")  # 群众
+    SUPERIOR = "superior", _("Superior committee")  # 上级
+    OTHER = "other", _("Other")  # 其他
+
+
+class TopicSuggestion(models.Model):
+    """点题建议: a topic proposed for an organisation's report (or for the whole session)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="topic_suggestions")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("party organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="topic_suggestions",
+        help_text=_("Empty: for the whole session."),
+    )
+    text = models.TextField(_("suggested topic"))
+    source = models.CharField(_("proposed by"), max_length=16, choices=SuggestionSource.choices)
+    name = models.CharField(_("name"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    category = models.ForeignKey(
+        TopicCategory, verbose_name=_("category"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    supporters = models.PositiveIntegerField(_("people raising it"), default=1)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("topic suggestion")
+        verbose_name_plural = _("topic suggestions")
+        ordering = ["session", "-supporters", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(supporters__gte=1), name="suggestion_supporters_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class ReviewStep(models.Model):
+    """One step of a cycle's draft review chain (党建科室负责人 → 分管副部长 → 组织部长 → 书记)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="review_steps")
+    order = models.PositiveSmallIntegerField(_("order"))
+    title = models.CharField(_("step"), max_length=40)
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewers"), blank=True, related_name="review_steps"
+    )
+
+    class Meta:
+        verbose_name = _("review step")
+        verbose_name_plural = _("review chain")
+        ordering = ["cycle", "order"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "order"], name="review_step_unique_order")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DraftStatus(models.TextChoices):
+    WRITING = "writing", _("Being written")  # 撰写中
+    IN_REVIEW = "in_review", _("In review")  # 审核中
+    RETURNED = "returned", _("Returned")  # 退回修改
+    APPROVED = "approved", _("Approved")  # 审核通过
+
+
+class Draft(models.Model):
+    """述职报告: one version of a secretary's report draft; every version is kept."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("reporter"), on_delete=models.CASCADE, related_name="drafts"
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    text = models.TextField(_("report text"), blank=True)
+    file = models.FileField(
+        _("report file"), upload_to="drafts/%Y/", storage=private_storage, blank=True, max_length=200
+    )
+    # Must-answer and bonus items answered: {cycle item id: where the draft answers it}.
+    item_answers = models.JSONField(_("items answered"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=DraftStatus.choices, default=DraftStatus.WRITING
+    )
+    current_step = models.ForeignKey(
+        ReviewStep,
+        verbose_name=_("waiting at"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report draft")
+        verbose_name_plural = _("report drafts")
+        ordering = ["report", "-version"]
+        constraints = [models.UniqueConstraint(fields=["report", "version"], name="draft_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.report} v{self.version}"
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    RETURN = "return", _("Return for changes")
+
+
+class DraftReview(models.Model):
+    """One reviewer's decision on a draft at one step of the chain."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="reviews")
+    step = models.ForeignKey(ReviewStep, verbose_name=_("step"), on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("decision"), max_length=8, choices=ReviewDecision.choices)
+    comment = models.TextField(_("comments"), blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("draft review")
+        verbose_name_plural = _("draft reviews")
+        ordering = ["draft", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.draft} {self.step}: {self.decision}"
