@@ -19,6 +19,7 @@ setup: $(VENV)/.installed
 run: setup
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py seed_demo --if-empty
+	@$(PY) manage.py seed_demo_scoring
 	@echo ""
 	@echo "  Shuzhi: http://$(HOST):$(PORT)/   staff login: demo / shuzhi-demo   (admin: admin / shuzhi-admin)"
 	@echo ""

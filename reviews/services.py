@@ -273,21 +273,22 @@ def screen_token_rotate(*, actor, session: Session) -> Session:
 
 
 @transaction.atomic
-def question_save(*, actor, report: Report, question: Question | None = None, **fields) -> Question:
+def question_save(*, actor, report: Report, instance: Question | None = None, **fields) -> Question:
     """Create or update a question as the clerk types it (saved on every pause)."""
     ensure_can_manage(actor, report.organisation)
-    if question is None:
+    if instance is None:
         last = report.questions.order_by("-order").values_list("order", flat=True).first() or 0
-        question = Question(report=report, order=last + 1)
-    elif question.report_id != report.pk:
+        instance = Question(report=report, order=last + 1)
+    elif instance.report_id != report.pk:
         raise MeetingError(_("This question belongs to another reporter."), code="other_report")
     for name, value in fields.items():
-        setattr(question, name, value)
-    return _save(actor=actor, instance=question, organisation=report.organisation, action_prefix="question")
+        setattr(instance, name, value)
+    return _save(actor=actor, instance=instance, organisation=report.organisation, action_prefix="question")
 
 
 @transaction.atomic
 def question_delete(*, actor, question: Question) -> None:
+    question = Question.objects.select_for_update().select_related("report__organisation").get(pk=question.pk)
     ensure_can_manage(actor, question.report.organisation)
     if question.handed_over:
         raise MeetingError(_("A question handed over as a finding cannot be deleted."), code="handed_over")
@@ -298,15 +299,15 @@ def question_delete(*, actor, question: Question) -> None:
 
 
 @transaction.atomic
-def comment_save(*, actor, report: Report, comment: Comment | None = None, **fields) -> Comment:
+def comment_save(*, actor, report: Report, instance: Comment | None = None, **fields) -> Comment:
     ensure_can_manage(actor, report.organisation)
-    if comment is None:
-        comment = Comment(report=report)
-    elif comment.report_id != report.pk:
+    if instance is None:
+        instance = Comment(report=report)
+    elif instance.report_id != report.pk:
         raise MeetingError(_("This comment belongs to another reporter."), code="other_report")
     for name, value in fields.items():
-        setattr(comment, name, value)
-    return _save(actor=actor, instance=comment, organisation=report.organisation, action_prefix="comment")
+        setattr(instance, name, value)
+    return _save(actor=actor, instance=instance, organisation=report.organisation, action_prefix="comment")
 
 
 def _hand_over(actor, *, report: Report, source: str, description: str, **origin) -> Finding:

@@ -1,0 +1,17 @@
+from django.core.management import call_command
+
+from reviews.demo import COUNTY_SESSION, demo_seed
+from reviews.models import Session
+from scoring import services
+from scoring.models import Scheme
+
+
+def test_the_demo_sessions_get_the_default_scheme_once(db):
+    demo_seed()
+    call_command("seed_demo_scoring")
+    call_command("seed_demo_scoring")
+    assert Scheme.objects.count() == 2
+    county = Session.objects.get(title=COUNTY_SESSION.title)
+    assert county.scheme.collect_satisfaction
+    assert list(county.scheme.groups.values_list("paper_issued", flat=True).order_by("order")) == [0, 20]
+    assert services.scheme_problems(county.scheme) == []
