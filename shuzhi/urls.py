@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("vote/", include("scoring.urls_delegate")),
     path("manage/scoring/", include("scoring.urls_manage")),
+    path("", include("scoring.urls_room")),
 ]
