@@ -15,4 +15,5 @@ urlpatterns = [
     path("vote/", include("scoring.urls_delegate")),
     path("manage/scoring/", include("scoring.urls_manage")),
     path("", include("scoring.urls_room")),
+    path("manage/clerk/", include("reviews.urls_clerk")),
 ]
