@@ -16,4 +16,5 @@ urlpatterns = [
     path("manage/scoring/", include("scoring.urls_manage")),
     path("", include("scoring.urls_room")),
     path("manage/clerk/", include("reviews.urls_clerk")),
+    path("manage/paper-entry/", include("scoring.urls_paper_entry")),
 ]
