@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews.models import Report
+from reviews.models import Report, Satisfaction
 
 from . import codes, selectors, services, throttle
 from .models import (
@@ -105,6 +105,15 @@ class Row:
     report: Report
     items: list[Item]
     allow_abstention: bool
+    satisfaction: str = ""  # 满意/基本满意/不满意 with the answers, when the scheme asks
+
+    @property
+    def satisfaction_field(self) -> str:
+        return f"s-{self.report.pk}"
+
+    @property
+    def satisfaction_label(self) -> str:
+        return Satisfaction(self.satisfaction).label if self.satisfaction else ""
 
     @property
     def marked(self) -> int:
@@ -203,7 +212,12 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
         submission = request.POST.get("submission", "")
         if not 0 < len(submission) <= SUBMISSION_MAX_LENGTH:
             raise _tampered()
-        stored = services.ballot_submit(code=code, marks=marks, submission_key=submission)
+        stored = services.ballot_submit(
+            code=code,
+            marks=marks,
+            submission_key=submission,
+            satisfaction=_posted_satisfaction(request.POST),
+        )
     except ScoringError as error:
         return _submit_refused(request, code, error)
     return SeeOther(reverse("vote:receipt", args=[code, stored.receipt]))
@@ -324,6 +338,7 @@ def _ballot_page(
         **_page_context(opened),
         "rows": rows,
         "grades": GradeChoice.choices,
+        "satisfaction_choices": Satisfaction.choices,
         "prefilled": any(row.marked for row in rows),
         "submission": _submission_or_new(data or QueryDict()),
         "error": error,
@@ -357,9 +372,25 @@ def _rows(opened: Opened, data: QueryDict) -> list[Row]:
                 for criterion in opened.criteria
             ],
             allow_abstention=opened.scheme.allow_abstention,
+            satisfaction=_satisfaction_value(data.get(f"s-{report.pk}", "")),
         )
         for report in opened.reports
     ]
+
+
+def _satisfaction_value(text: str) -> str:
+    return text if text in Satisfaction.values else ""
+
+
+def _posted_satisfaction(data: QueryDict) -> dict[int, str]:
+    """`s-<report_id>` → {report_id: value}; the service refuses it when the scheme does not ask."""
+    opinions = {}
+    for name, value in data.items():
+        if name.startswith("s-") and value:
+            if not name[2:].isdigit():
+                raise _tampered()
+            opinions[int(name[2:])] = value
+    return opinions
 
 
 def _posted_marks(data: QueryDict) -> dict[tuple[int, int], str]:

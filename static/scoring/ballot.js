@@ -58,7 +58,8 @@
   }
 
   function isMark(el) {
-    return el.name && el.name.indexOf("m-") === 0;
+    // Marks and the optional satisfaction rows are all kept in the draft.
+    return el.name && (el.name.indexOf("m-") === 0 || el.name.indexOf("s-") === 0);
   }
 
   function hasValue(input) {
