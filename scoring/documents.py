@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from reviews.models import Session
+from reviews.models import Comment as MeetingComment
+from reviews.models import Question, Session
 
 from . import selectors, tally
 from .exports import (
@@ -184,11 +185,26 @@ def results_bulletin_html(data: selectors.SessionTally) -> str:
             facts=facts,
             rows=rows,
             grade_counts=_reporters_per_grade(data),
+            said=_said_on_the_spot(data),
             hidden=hidden,
             digest=_("Ballot digest: %(digest)s (the results can be recomputed from the ballots and checked)")
             % {"digest": result.digest[:16]},
         ),
     )
+
+
+def _said_on_the_spot(data: selectors.SessionTally) -> list[dict]:
+    """Per reporter in speaking order: its questions (with answers) and comments, for the bulletin."""
+    questions = Question.objects.filter(report__session=data.session).order_by("report__order", "order")
+    comments = MeetingComment.objects.filter(report__session=data.session).order_by("report__order", "id")
+    by_report: dict[int, dict] = {
+        report.pk: {"report": report, "questions": [], "comments": []} for report in data.reports
+    }
+    for question in questions:
+        by_report[question.report_id]["questions"].append(question)
+    for comment in comments:
+        by_report[comment.report_id]["comments"].append(comment)
+    return [entry for entry in by_report.values() if entry["questions"] or entry["comments"]]
 
 
 def results_bulletin_pdf(data: selectors.SessionTally) -> bytes:

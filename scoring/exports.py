@@ -26,7 +26,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reviews.models import Report, Session, secretary_on
+from reviews.models import Comment as MeetingComment
+from reviews.models import Question, Report, Satisfaction, Session, secretary_on
 
 from . import selectors, tally
 from .models import GRADE_LABELS, EvaluatorGroup, ModeChoice
@@ -272,6 +273,7 @@ def results_workbook(data: selectors.SessionTally) -> bytes:
     _ranking_sheet(workbook.active, data, rows)
     _breakdown_sheet(workbook.create_sheet(), data, rows)
     _groups_sheet(workbook.create_sheet(), data)
+    _questions_sheet(workbook.create_sheet(), data, rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -355,8 +357,14 @@ def _ranking_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[Ra
     if uses_grades:
         headers += [grade_label(grade) for grade in tally.GRADES]
         widths += [7] * len(tally.GRADES)
-    headers += [_("Valid votes"), _("Notes")]
-    widths += [8, 30]
+    headers += [_("Valid votes")]
+    widths += [8]
+    opinions = selectors.satisfaction_counts(data.session) if data.scheme.collect_satisfaction else None
+    if opinions is not None:
+        headers += [str(label) for _value, label in Satisfaction.choices]
+        widths += [8] * len(Satisfaction.choices)
+    headers += [_("Notes")]
+    widths += [30]
     _title_row(sheet, data, len(headers))
     _header_row(sheet, headers, widths)
 
@@ -382,6 +390,9 @@ def _ranking_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[Ra
         if uses_grades:
             values += [(result.grade_counts.get(grade, 0), "", "") for grade in tally.GRADES]
         values.append((result.valid_votes, "", ""))
+        if opinions is not None:
+            counts = opinions.get(line.report.pk, {})
+            values += [(counts.get(value, 0), "", "") for value in Satisfaction.values]
         values.append(("；".join(reporter_notes(data, result)), "", ""))
         row = sheet.max_row + 1
         for column, (value, number_format, note) in enumerate(values, start=1):
@@ -507,6 +518,45 @@ def _groups_sheet(sheet: Worksheet, data: selectors.SessionTally) -> None:
     notes.append(_("Return rate = ballots counted (valid and invalid) ÷ codes and paper forms issued."))
     _footnotes(sheet, notes, len(headers))
     _print_setup(sheet, freeze="B3")
+
+
+def _questions_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[RankingRow]) -> None:
+    """质询和点评: every question with its answer, then every comment, reporter by reporter in rank order."""
+    sheet.title = _("Questions and comments")
+    headers = [
+        _("Rank"),
+        _("Party organisation"),
+        _("Secretary"),
+        _("Kind"),
+        _("Asked or commented by"),
+        _("Question or comment"),
+        _("Answer"),
+        _("Satisfaction"),
+        _("Handed over"),
+    ]
+    _title_row(sheet, data, len(headers))
+    _header_row(sheet, headers, [6, 22, 10, 8, 14, 40, 40, 10, 8])
+    by_report = {line.report.pk: line for line in rows}
+    questions = Question.objects.filter(report__session=data.session).order_by("report__order", "order")
+    comments = MeetingComment.objects.filter(report__session=data.session).order_by("report__order", "id")
+    entries = [(q.report_id, q) for q in questions] + [(c.report_id, c) for c in comments]
+    order = {line.report.pk: position for position, line in enumerate(rows)}
+    entries.sort(key=lambda entry: (order.get(entry[0], len(order)), isinstance(entry[1], MeetingComment)))
+    for report_id, entry in entries:
+        line = by_report[report_id]
+        if isinstance(entry, Question):
+            asker = entry.get_asker_role_display() + (f"（{entry.asker_name}）" if entry.asker_name else "")
+            values = [_("Question"), asker, entry.question, entry.answer, entry.get_satisfaction_display()]
+        else:
+            values = [_("Comment"), entry.commenter, entry.text, "", ""]
+        handed = _("Yes") if entry.handed_over else ""
+        row = sheet.max_row + 1
+        for column, value in enumerate(
+            [line.result.rank, line.organisation, line.secretary, *values, handed], 1
+        ):
+            _put(sheet, row, column, value)
+            sheet.cell(row=row, column=column).alignment = _WRAP
+    _print_setup(sheet, freeze="D3")
 
 
 def _plain(value: Decimal) -> int | float:

@@ -9,6 +9,7 @@ Documents and exports are imported inside the views that send them (``scoring.do
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,7 +29,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews.models import Appointment, Report, Session
+from reviews.models import Appointment, Question, Report, Satisfaction, Session
+from reviews.models import Comment as MeetingComment
 from reviews.scope import get_visible_or_404, restrict
 
 from . import selectors, services, tally
@@ -668,7 +670,30 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
         "snapshot_matches": services.snapshot_matches(snapshot) if snapshot else None,
         "uses_grades": tally.Mode(scheme.mode).uses_grades,
     }
+    context["breakdowns"] = _with_meeting_record(session, scheme, context["rows"])
     return render(request, "scoring/manage/results.html", context)
+
+
+def _with_meeting_record(session: Session, scheme: Scheme, rows: list) -> list[tuple]:
+    """Each result row with what was said on the spot: questions, comments, satisfaction (3 queries)."""
+    questions, comments = defaultdict(list), defaultdict(list)
+    for question in Question.objects.filter(report__session=session).order_by("order"):
+        questions[question.report_id].append(question)
+    for comment in MeetingComment.objects.filter(report__session=session).order_by("id"):
+        comments[comment.report_id].append(comment)
+    opinions = selectors.satisfaction_counts(session) if scheme.collect_satisfaction else {}
+    labels = dict(Satisfaction.choices)
+    return [
+        (
+            row,
+            {
+                "questions": questions[row.report.pk],
+                "comments": comments[row.report.pk],
+                "satisfaction": [(labels[v], n) for v, n in opinions.get(row.report.pk, {}).items()],
+            },
+        )
+        for row in rows
+    ]
 
 
 @staff_required

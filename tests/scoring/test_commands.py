@@ -167,7 +167,7 @@ def test_export_results_writes_a_workbook_and_a_bulletin(scored, tmp_path):
     out, pdf = tmp_path / "results.xlsx", tmp_path / "bulletin.pdf"
     output = run("export_results", str(scored.session.pk), str(out), "--pdf", str(pdf))
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["排名", "分项", "测评主体"]
+    assert book.sheetnames == ["排名", "分项", "测评主体", "现场质询和点评"]
     assert book["排名"]["B3"].value == "中共辽阳镇委员会"
     assert pdf.read_bytes().startswith(b"%PDF")
     assert f"已写入：{out}" in output

@@ -75,7 +75,7 @@ def test_it_is_registered_and_named_after_the_session(results):
 
 def test_it_has_three_sheets_in_chinese(results):
     _, _, book = workbook(results.session)
-    assert book.sheetnames == ["排名", "分项", "测评主体"]
+    assert book.sheetnames == ["排名", "分项", "测评主体", "现场质询和点评"]
 
 
 def test_the_ranking_sheet_has_a_merged_title_and_chinese_headers(results):
