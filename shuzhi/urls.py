@@ -14,7 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("vote/", include("scoring.urls_delegate")),
     path("manage/scoring/", include("scoring.urls_manage")),
-    path("", include("scoring.urls_room")),
+    path("manage/meeting/", include("scoring.urls_meeting")),
+    path("screen/", include("scoring.urls_screen")),
     path("manage/clerk/", include("reviews.urls_clerk")),
     path("manage/paper-entry/", include("scoring.urls_paper_entry")),
 ]
