@@ -726,7 +726,11 @@ def snapshot_matches(snapshot: ResultSnapshot) -> bool:
 
 def _marks_document(cleaned: dict) -> dict[str, str]:
     """Marks as stored on a paper entry: {"<report>-<criterion>": value}, comparable across entries."""
-    return {f"{r}-{c}": str(v) for (r, c), v in sorted(cleaned.items())}
+    # Points as their plain value ("90", never "90.0"), so two clerks typing one number agree.
+    return {
+        f"{r}-{c}": format(v.normalize(), "f") if isinstance(v, Decimal) else v
+        for (r, c), v in sorted(cleaned.items())
+    }
 
 
 def _marks_from_document(document: Mapping[str, str]) -> dict[tuple[int, int], str]:

@@ -17,5 +17,5 @@ urlpatterns = [
     path("manage/meeting/", include("scoring.urls_meeting")),
     path("screen/", include("scoring.urls_screen")),
     path("manage/clerk/", include("reviews.urls_clerk")),
-    path("manage/paper-entry/", include("scoring.urls_paper_entry")),
+    path("manage/paper/", include("scoring.urls_paper")),
 ]
