@@ -353,6 +353,14 @@ class Report(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("speaking order"))
     topic = models.CharField(_("assigned topic"), max_length=200, blank=True)
+    topic_suggestion = models.ForeignKey(
+        "TopicSuggestion",
+        verbose_name=_("topic taken from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     stage = models.CharField(
         _("stage"), max_length=12, choices=ReportStage.choices, default=ReportStage.PENDING
     )

@@ -17,5 +17,6 @@ urlpatterns = [
     path("manage/meeting/", include("scoring.urls_meeting")),
     path("screen/", include("scoring.urls_screen")),
     path("manage/clerk/", include("reviews.urls_clerk")),
+    path("topics/", include("reviews.urls_topics")),
     path("manage/paper/", include("scoring.urls_paper")),
 ]
