@@ -3,6 +3,10 @@
 Superusers see everything; a staff account without a scope sees nothing.
 """
 
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -51,3 +55,16 @@ def get_visible_or_404(queryset: QuerySet, user, via: str = "", **lookup) -> Mod
     if obj is None:
         raise Http404(_("Not found, or outside your scope."))
     return obj
+
+
+def staff_required(view: Callable) -> Callable:
+    """Logged in (else the login page) and staff (else 403); the scope is checked per object."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

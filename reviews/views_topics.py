@@ -8,15 +8,11 @@ service's refusal (TopicError) shown as a page message.
 
 import math
 import time
-from collections.abc import Callable
-from functools import wraps
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,7 +31,7 @@ from .forms_topics import (
     organisation_id,
 )
 from .models import Report, Session, TopicCall, TopicCategory, TopicSuggestion
-from .scope import get_visible_or_404
+from .scope import get_visible_or_404, staff_required
 from .services import CLOSED_STATUSES, TopicError
 
 # ---------------------------------------------------------------------------------------------------
@@ -166,19 +162,6 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
 
 # ---------------------------------------------------------------------------------------------------
 # Staff
-
-
-def staff_required(view: Callable) -> Callable:
-    """Logged in (else the login page) and staff (else 403); the scope is checked per object."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _session(request: HttpRequest, session_id: int) -> Session:

@@ -10,15 +10,11 @@ Documents and exports are imported inside the views that send them (``scoring.do
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
@@ -31,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reviews.models import Appointment, Question, Report, Satisfaction, Session
 from reviews.models import Comment as MeetingComment
-from reviews.scope import get_visible_or_404, restrict
+from reviews.scope import get_visible_or_404, restrict, staff_required
 
 from . import selectors, services, tally
 from .forms import ComponentScoresForm, IssueCodesForm, SchemeCopyForm, scheme_forms
@@ -56,19 +52,6 @@ GRADE_BADGES = {
     tally.Grade.AVERAGE: "sz-badge-average",
     tally.Grade.POOR: "sz-badge-poor",
 }
-
-
-def staff_required(view: Callable) -> Callable:
-    """Logged in (else the login page) and staff (else 403); the scope is checked per object."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _session(request: HttpRequest, session_id: int) -> Session:

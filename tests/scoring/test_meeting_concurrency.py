@@ -1,9 +1,6 @@
 """Two host consoles pressing at the same moment: threads with their own connections (PostgreSQL, SQLite)."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -13,30 +10,9 @@ from reviews.services import MeetingError
 from scoring import services as scoring_services
 from scoring.services import ScoringError
 from tests.conftest import World
+from tests.scoring.test_concurrency import _run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _run_together(*jobs):
-    """Start every job at the same moment; return what each returned or raised."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            outcomes[i] = job()
-        except Exception as exc:  # the outcome is what we test
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def _stages(session) -> list[str]:
