@@ -312,3 +312,6 @@ class ShuzhiUserAdmin(UserAdmin):
     def scope(self, obj):
         profile = getattr(obj, "staff_profile", None)
         return profile.organisation if profile else "—"
+
+
+from . import admin_chain  # noqa: E402, F401 - registers the review chain and findings screens

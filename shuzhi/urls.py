@@ -18,5 +18,7 @@ urlpatterns = [
     path("screen/", include("scoring.urls_screen")),
     path("manage/clerk/", include("reviews.urls_clerk")),
     path("topics/", include("reviews.urls_topics")),
+    path("reports/", include("reviews.urls_drafts")),
+    path("findings/", include("reviews.urls_findings")),
     path("manage/paper/", include("scoring.urls_paper")),
 ]
