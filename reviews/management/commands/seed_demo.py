@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reviews.demo import ADMIN_PASSWORD, DEMO_PASSWORD, demo_seed
+from reviews.demo_before import SECRETARY_LOGIN, demo_before_meeting_seed
 from reviews.models import Organisation
 
 
@@ -29,9 +30,18 @@ class Command(BaseCommand):
             return
         started = time.perf_counter()
         summary = demo_seed(stdout=self.stdout)
+        before = demo_before_meeting_seed()
         elapsed = time.perf_counter() - started
         for line in summary.lines():
             self.stdout.write("  " + line)
+        self.stdout.write(
+            "  "
+            + _(
+                "Before the meeting: %(suggestions)s topic suggestions, %(topics)s topics adopted, "
+                "%(drafts)s report drafts, %(findings)s findings added."
+            )
+            % vars(before)
+        )
         if summary.created:
             done = _("Demo data loaded in %(seconds).1f s.") % {"seconds": elapsed}
         else:
@@ -41,7 +51,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 _(
                     "Logins: demo / %(demo)s (county staff), shijia / %(demo)s (township staff), "
-                    "admin / %(admin)s"
+                    "%(secretary)s / %(demo)s (石匣乡's secretary), admin / %(admin)s"
                 )
-                % {"demo": DEMO_PASSWORD, "admin": ADMIN_PASSWORD}
+                % {"demo": DEMO_PASSWORD, "admin": ADMIN_PASSWORD, "secretary": SECRETARY_LOGIN}
             )
