@@ -34,6 +34,7 @@ from .models import (
 from .services import ScoringError
 
 MARK_FIELD = re.compile(r"^m-(\d{1,18})-(\d{1,18})$", re.ASCII)
+SATISFACTION_FIELD = re.compile(r"^s-(\d{1,18})$", re.ASCII)
 SUBMISSION_MAX_LENGTH = 64
 
 # Refusals of a code or of its session: (title, explanation). The service's error codes are the keys.
@@ -385,11 +386,14 @@ def _satisfaction_value(text: str) -> str:
 def _posted_satisfaction(data: QueryDict) -> dict[int, str]:
     """`s-<report_id>` → {report_id: value}; the service refuses it when the scheme does not ask."""
     opinions = {}
-    for name, value in data.items():
-        if name.startswith("s-") and value:
-            if not name[2:].isdigit():
-                raise _tampered()
-            opinions[int(name[2:])] = value
+    for name, values in data.lists():
+        if not name.startswith("s-"):
+            continue
+        match = SATISFACTION_FIELD.match(name)
+        if match is None or len(values) != 1:
+            raise _tampered()
+        if values[0]:
+            opinions[int(match[1])] = values[0]
     return opinions
 
 
