@@ -151,6 +151,8 @@ MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
 # Report drafts and evidence files: outside any web root, served only through permission-checked views.
 PRIVATE_MEDIA_ROOT = Path(os.getenv("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
+# Default time allowed to rectify a handed-over problem (整改时限), in months from the notice.
+RECTIFICATION_MONTHS = envint("RECTIFICATION_MONTHS", "3")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

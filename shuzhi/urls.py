@@ -21,4 +21,7 @@ urlpatterns = [
     path("reports/", include("reviews.urls_drafts")),
     path("findings/", include("reviews.urls_findings")),
     path("manage/paper/", include("scoring.urls_paper")),
+    path("handover/", include("reviews.urls_handover")),
+    path("rectification/", include("reviews.urls_rectification")),
+    path("dashboard/", include("scoring.urls_dashboard")),
 ]

@@ -108,3 +108,96 @@ def world(db) -> World:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class Rectified:
+    """The world after its meetings: notices issued to 石匣乡, 辽阳镇 (county) and 石匣村 (by 石匣乡).
+
+    Secretaries have logins: 王建国 (石匣乡) `wang`, 李春华 (辽阳镇) `li`, 赵小军 (石匣村) `zhao`.
+    Items are issued on ISSUED_ON with deadlines DEADLINE (and DEADLINE + 1 month for the second item).
+    """
+
+    ISSUED_ON = datetime.date(2026, 1, 20)
+    DEADLINE = datetime.date(2026, 4, 20)
+
+    def __init__(self, world: World):
+        from reviews import services_rectification as rect
+        from reviews.models import Finding, FindingSource, ProblemCategory
+
+        self.world = w = world
+        self.wang = User.objects.create_user("wang", password="pw-wang")
+        self.li = User.objects.create_user("li", password="pw-li")
+        self.zhao = User.objects.create_user("zhao", password="pw-zhao")
+        w.shijia_secretary.user = self.wang
+        w.shijia_secretary.save()
+        w.liaoyang_secretary.user = self.li
+        w.liaoyang_secretary.save()
+        self.village_secretary = make_secretary(w.shijia_v1, "赵小军")
+        self.village_secretary.user = self.zhao
+        self.village_secretary.save()
+        self.village_report = Report.objects.create(
+            session=w.shijia_session, organisation=w.shijia_v1, secretary=self.village_secretary, order=1
+        )
+        categories = {c.name: c for c in ProblemCategory.objects.all()}
+        self.categories = categories
+
+        def finding(org, text, source=FindingSource.SUPERIOR):
+            return Finding.objects.create(cycle=w.cycle, organisation=org, source=source, description=text)
+
+        def draft(f, measures, deadline, category):
+            return rect.ItemDraft(
+                finding=f,
+                problem=f.description,
+                measures=measures,
+                responsible="书记",
+                deadline=deadline,
+                category=categories[category],
+            )
+
+        later = rect.add_months(self.DEADLINE, 1)
+        self.shijia_findings = [
+            finding(w.shijia, "“三会一课”记录不全，组织生活会流于形式"),
+            finding(w.shijia, "村级集体经济增收办法不多", FindingSource.QUESTION),
+            finding(w.shijia, "软弱涣散村整顿进度滞后", FindingSource.COMMENT),
+        ]
+        self.shijia_notice = rect.notice_issue(
+            actor=w.county_staff,
+            session=w.county_session,
+            organisation=w.shijia,
+            items=[
+                draft(self.shijia_findings[0], "每月检查支部台账，年底前补齐记录", self.DEADLINE, "组织生活"),
+                draft(self.shijia_findings[1], "制定集体经济增收计划", later, "集体经济"),
+                draft(self.shijia_findings[2], "包村领导驻村督导整顿", self.DEADLINE, "责任落实"),
+            ],
+            issued_on=self.ISSUED_ON,
+        )
+        self.liaoyang_findings = [
+            finding(w.liaoyang, "党员发展把关不严"),
+            finding(w.liaoyang, "组织生活会查摆问题不深", FindingSource.PUBLIC),
+        ]
+        self.liaoyang_notice = rect.notice_issue(
+            actor=w.county_staff,
+            session=w.county_session,
+            organisation=w.liaoyang,
+            items=[
+                draft(self.liaoyang_findings[0], "严格执行发展党员25个步骤", self.DEADLINE, "党员队伍"),
+                draft(self.liaoyang_findings[1], "重开专题组织生活会", self.DEADLINE, "组织生活"),
+            ],
+            issued_on=self.ISSUED_ON,
+        )
+        self.village_finding = finding(w.shijia_v1, "党员活动室长期闲置")
+        self.village_notice = rect.notice_issue(
+            actor=w.shijia_staff,
+            session=w.shijia_session,
+            organisation=w.shijia_v1,
+            items=[draft(self.village_finding, "每周开放活动室并登记", self.DEADLINE, "阵地建设")],
+            issued_on=self.ISSUED_ON,
+        )
+        self.shijia_items = list(self.shijia_notice.items.order_by("number"))
+        self.liaoyang_items = list(self.liaoyang_notice.items.order_by("number"))
+        self.village_item = self.village_notice.items.get()
+
+
+@pytest.fixture
+def rectified(world) -> Rectified:
+    return Rectified(world)

@@ -1,0 +1,7 @@
+"""The cycle dashboard and an organisation's record across cycles."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "dashboard"
+
+urlpatterns: list = []
