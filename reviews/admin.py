@@ -314,4 +314,5 @@ class ShuzhiUserAdmin(UserAdmin):
         return profile.organisation if profile else "—"
 
 
-from . import admin_chain  # noqa: E402, F401 - registers the review chain and findings screens
+# Registered after the classes they reuse: the review chain, findings, rectification screens.
+from . import admin_chain, admin_rectification  # noqa: E402, F401

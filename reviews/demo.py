@@ -551,7 +551,7 @@ def _seed_cycle(summary: DemoSummary) -> Cycle:
     return cycle
 
 
-def _reporter_codes(plan: DemoPlan, spec: SessionSpec) -> list[str]:
+def reporter_codes(plan: DemoPlan, spec: SessionSpec) -> list[str]:
     """The host's direct children in plan order: townships for the county, villages for a township."""
     branches = {code for code, *_rest in COUNTY_BRANCHES}
     return [org.code for org in plan.children_of(spec.host_code) if org.code not in branches]
@@ -570,7 +570,7 @@ def _seed_session(
     else:
         summary.sessions.existing += 1
 
-    reporters = [orgs[code] for code in _reporter_codes(plan, spec)]
+    reporters = [orgs[code] for code in reporter_codes(plan, spec)]
     taken = dict(session.reports.values_list("organisation_id", "order"))
     used_orders = set(taken.values())
     # The secretary on the session date, as services.report_save resolves it, in one query.

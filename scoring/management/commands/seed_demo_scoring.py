@@ -2,11 +2,24 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from scoring.demo import demo_scoring_seed
+from scoring.demo_history import demo_history_seed
 
 
 class Command(BaseCommand):
-    help = "Give the demo sessions the default scoring scheme (idempotent)."
+    help = (
+        "Give the demo sessions the default scoring scheme, and add the previous year scored, published and "
+        "followed through rectification (idempotent)."
+    )
 
     def handle(self, *args, **options):
         created = demo_scoring_seed()
         self.stdout.write(_("Scoring schemes set up for the demo: %(count)s new.") % {"count": created})
+        history = demo_history_seed()
+        if history.sessions:
+            self.stdout.write(
+                _(
+                    "Previous year: %(sessions)s sessions with %(ballots)s ballots published; "
+                    "%(items)s rectification items, %(verified)s verified closed, %(overdue)s overdue."
+                )
+                % vars(history)
+            )
