@@ -798,6 +798,9 @@ class RectificationNotice(models.Model):
         on_delete=models.PROTECT,
         related_name="rectification_notices",
     )
+    # The committee that issues it (the session's host) and the year: notices are numbered per both.
+    host = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", editable=False)
+    year = models.PositiveSmallIntegerField(_("year"), editable=False)
     number = models.PositiveIntegerField(_("number"))
     issuer = models.CharField(_("issued by"), max_length=120)
     issued_on = models.DateField(_("issued on"))
@@ -811,7 +814,7 @@ class RectificationNotice(models.Model):
         verbose_name_plural = _("rectification notices")
         ordering = ["session", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "number"], name="notice_unique_number"),
+            models.UniqueConstraint(fields=["host", "year", "number"], name="notice_unique_number"),
         ]
 
     def __str__(self) -> str:

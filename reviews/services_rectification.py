@@ -166,6 +166,10 @@ def _check_draft(number: int, draft: ItemDraft, issued_on: datetime.date) -> Non
         raise RectificationError(prefix + _("write the rectification measures."), code="measures")
     if not draft.responsible.strip():
         raise RectificationError(prefix + _("name the person responsible."), code="responsible")
+    if len(draft.responsible.strip()) > RectificationItem._meta.get_field("responsible").max_length:
+        raise RectificationError(
+            prefix + _("the name of the person responsible is too long."), code="responsible"
+        )
     if draft.deadline is None or draft.deadline < issued_on:
         raise RectificationError(
             prefix
@@ -233,12 +237,24 @@ def notice_issue(
                 code="already_issued",
             )
 
-    last = RectificationNotice.objects.filter(session=session).aggregate(n=Max("number"))["n"] or 0
+    issuer = (issuer or "").strip() or default_issuer(session)
+    if len(issuer) > RectificationNotice._meta.get_field("issuer").max_length:
+        raise RectificationError(_("The issuing committee's name is too long."), code="issuer")
+    # Numbered per issuing committee and year (〔2026〕3号), like its other documents: lock the host row.
+    Organisation.objects.select_for_update().filter(pk=session.host_id).first()
+    last = (
+        RectificationNotice.objects.filter(
+            session__host_id=session.host_id, issued_on__year=issued_on.year
+        ).aggregate(n=Max("number"))["n"]
+        or 0
+    )
     notice = RectificationNotice(
         session=session,
         organisation=organisation,
+        host_id=session.host_id,
+        year=issued_on.year,
         number=last + 1,
-        issuer=(issuer or "").strip() or default_issuer(session),
+        issuer=issuer,
         issued_on=issued_on,
         issued_by=actor if actor is not None and actor.is_authenticated else None,
     )

@@ -15,5 +15,6 @@ def home(request: HttpRequest) -> HttpResponse:
         .annotate(reporter_count=Count("reports"))
         .order_by("-date")[:20]
     )
-    cycles = Cycle.objects.filter(is_open=True)
+    # Closed cycles stay listed: their rectification goes on long after the meetings.
+    cycles = Cycle.objects.order_by("-year", "name")[:6]
     return render(request, "home.html", {"cycles": cycles, "sessions": sessions})

@@ -106,6 +106,15 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A page requested in English (language cookie) must not leave later tests in English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -225,3 +225,51 @@ def test_the_deadline_cannot_move_before_the_original(rectified):
         RectificationItem.objects.filter(pk=item.pk).update(
             deadline=item.original_deadline - datetime.timedelta(1)
         )
+
+
+def test_numbers_run_per_issuing_committee_and_year(world):
+    """A second county meeting in the same year continues the county's numbers; a township starts at 1."""
+    from reviews.models import Report, Session
+
+    second = Session.objects.create(cycle=world.cycle, host=world.county, title="补充述职会", date=DAY)
+    Report.objects.create(session=second, organisation=world.liaoyang, order=1)
+
+    def issue(session, org, actor, day=DAY):
+        return rect.notice_issue(
+            actor=actor,
+            session=session,
+            organisation=org,
+            items=[_draft(_finding(world, org), deadline=rect.default_deadline(day))],
+            issued_on=day,
+        ).number
+
+    assert issue(world.county_session, world.shijia, world.county_staff) == 1
+    assert issue(second, world.liaoyang, world.county_staff) == 2
+    Report.objects.create(session=world.shijia_session, organisation=world.shijia_v1, order=1)
+    assert issue(world.shijia_session, world.shijia_v1, world.shijia_staff) == 1
+    next_year = datetime.date(2027, 1, 5)
+    assert issue(world.county_session, world.shijia, world.county_staff, next_year) == 1
+
+
+def test_over_long_names_are_refused_with_a_message(world):
+    before = _counts()
+    with pytest.raises(rect.RectificationError) as refused:
+        rect.notice_issue(
+            actor=world.county_staff,
+            session=world.county_session,
+            organisation=world.shijia,
+            items=[_draft(_finding(world), responsible="王" * 41)],
+            issued_on=DAY,
+        )
+    assert refused.value.code == "responsible"
+    with pytest.raises(rect.RectificationError) as refused:
+        rect.notice_issue(
+            actor=world.county_staff,
+            session=world.county_session,
+            organisation=world.shijia,
+            items=[_draft(_finding(world, text="另一个问题"))],
+            issuer="中" * 121,
+            issued_on=DAY,
+        )
+    assert refused.value.code == "issuer"
+    assert _counts()[:2] == before[:2]
