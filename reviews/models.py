@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrganisationKind(models.TextChoices):
@@ -831,7 +832,7 @@ class RectificationStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("Being rectified")  # 整改中
     SUBMITTED = "submitted", _("Awaiting verification")  # 待销号
     VERIFIED = "verified", _("Verified closed")  # 已销号
-    RETURNED = "returned", _("Returned")  # 退回
+    RETURNED = "returned", pgettext_lazy("rectification", "Returned")  # 退回
 
 
 # The organisation still owes work on these; an item past its deadline in one of them is overdue (逾期).
@@ -911,7 +912,7 @@ class RectificationItem(models.Model):
     class Meta:
         verbose_name = _("rectification item")
         verbose_name_plural = _("rectification items")
-        ordering = ["notice", "number"]
+        ordering = ["notice_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["notice", "number"], name="rectification_item_unique_number"),
             models.CheckConstraint(
@@ -944,11 +945,11 @@ class RectificationItem(models.Model):
 
 
 class RectificationEventKind(models.TextChoices):
-    ISSUED = "issued", _("Issued")  # 交办
+    ISSUED = "issued", pgettext_lazy("rectification event", "Issued")  # 交办
     PROGRESS = "progress", _("Progress reported")  # 报告进展
     SUBMITTED = "submitted", _("Submitted for verification")  # 申请销号
-    VERIFIED = "verified", _("Verified closed")  # 销号
-    RETURNED = "returned", _("Returned")  # 退回
+    VERIFIED = "verified", pgettext_lazy("rectification event", "Verified closed")  # 销号
+    RETURNED = "returned", pgettext_lazy("rectification event", "Returned")  # 退回
     EXTENDED = "extended", _("Deadline extended")  # 延期
 
 
@@ -956,7 +957,10 @@ class RectificationEvent(models.Model):
     """One step in an item's record: progress with evidence, submission, verification, return, extension."""
 
     item = models.ForeignKey(
-        RectificationItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="events"
+        RectificationItem,
+        verbose_name=_("rectification item"),
+        on_delete=models.CASCADE,
+        related_name="events",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=RectificationEventKind.choices)
     text = models.TextField(_("details"), blank=True)
@@ -1015,7 +1019,10 @@ class FollowUpOutcome(models.TextChoices):
 class FollowUpMark(models.Model):
     review = models.ForeignKey(FollowUpReview, on_delete=models.CASCADE, related_name="marks")
     item = models.ForeignKey(
-        RectificationItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="follow_up_marks"
+        RectificationItem,
+        verbose_name=_("rectification item"),
+        on_delete=models.CASCADE,
+        related_name="follow_up_marks",
     )
     outcome = models.CharField(_("outcome"), max_length=10, choices=FollowUpOutcome.choices)
     note = models.TextField(_("note"), blank=True)

@@ -340,7 +340,12 @@ def _transition(
     evidence: UploadedFile | None = None,
     **fields,
 ) -> RectificationEvent:
-    before = item.status
+    if evidence is not None:
+        try:
+            uploads.check_upload(evidence)
+        except uploads.UploadRefused as refused:
+            raise RectificationError(refused.message, code=f"upload_{refused.code}") from refused
+    before, old_deadline = item.status, item.deadline
     now = timezone.now()
     item.status = to
     if before != to:
@@ -351,15 +356,13 @@ def _transition(
     item.save()
     event = RectificationEvent(item=item, kind=kind, text=text, actor=actor, actor_name=_user_name(actor))
     if "deadline" in fields:
-        event.new_deadline = fields["deadline"]
+        event.old_deadline, event.new_deadline = old_deadline, fields["deadline"]
     if evidence is not None:
-        try:
-            uploads.check_upload(evidence)
-        except uploads.UploadRefused as refused:
-            raise RectificationError(refused.message, code=f"upload_{refused.code}") from refused
         event.evidence.save(uploads.stored_name(evidence.name), evidence, save=False)
     event.save()
     changes = {"status": [before, to]} if before != to else {}
+    if "deadline" in fields:
+        changes["deadline"] = [old_deadline.isoformat(), fields["deadline"].isoformat()]
     if text:
         changes["text"] = [None, text[:200]]
     audit.record(
@@ -401,6 +404,7 @@ def item_progress(
         text=text,
         evidence=evidence,
         last_update_at=timezone.now(),
+        return_reason="",  # the reason stays in the item's record (the returned event)
     )
 
 
@@ -495,8 +499,7 @@ def item_extend(
             _("The new deadline must be later than the current one (%(day)s).") % {"day": item.deadline},
             code="deadline",
         )
-    old = item.deadline
-    event = _transition(
+    return _transition(
         actor,
         item,
         to=item.status,
@@ -504,9 +507,6 @@ def item_extend(
         text=reason,
         deadline=new_deadline,
     )
-    event.old_deadline = old
-    event.save(update_fields=["old_deadline"])
-    return event
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -548,6 +548,8 @@ def follow_up_mark(
     *, actor, review: FollowUpReview, item: RectificationItem, outcome: str, note: str = ""
 ) -> FollowUpMark:
     ensure_can_manage(actor, review.scope)
+    if not actor.is_staff:
+        raise PermissionDenied
     if outcome not in FollowUpOutcome.values:
         raise RectificationError(_("Choose held or relapsed."), code="outcome")
     if not follow_up_items(review).filter(pk=item.pk).exists():
