@@ -273,3 +273,33 @@ def test_over_long_names_are_refused_with_a_message(world):
         )
     assert refused.value.code == "issuer"
     assert _counts()[:2] == before[:2]
+
+
+def test_an_extension_is_audited_with_both_deadlines(rectified):
+    item = rectified.shijia_items[0]
+    original = item.deadline
+    later = original + datetime.timedelta(days=60)
+    event = rect.item_extend(
+        actor=rectified.world.county_staff, item=item, new_deadline=later, reason="项目周期长"
+    )
+    assert (event.old_deadline, event.new_deadline) == (original, later)
+    audit = AuditEvent.objects.filter(action="rectification_item.extended").get()
+    assert audit.changes["deadline"] == [original.isoformat(), later.isoformat()]
+    item.refresh_from_db()
+    assert (item.original_deadline, item.deadline, item.is_extended) == (original, later, True)
+
+
+def test_a_refused_evidence_file_stores_nothing(rectified, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    item = rectified.shijia_items[0]
+    before = _counts()
+    fake = SimpleUploadedFile("证明.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    with pytest.raises(rect.RectificationError) as refused:
+        rect.item_progress(actor=rectified.wang, item=item, text="已整改", evidence=fake)
+    assert refused.value.code.startswith("upload_")
+    assert _counts() == before
+    assert not any(tmp_path.rglob("*.*"))
+    item.refresh_from_db()
+    assert item.status == RectificationStatus.PENDING
