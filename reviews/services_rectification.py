@@ -191,7 +191,9 @@ def notice_issue(
     issued_on: datetime.date | None = None,
 ) -> RectificationNotice:
     """交办: turn reviewed problems into rectification items on one notice (整改通知单), all or nothing."""
-    session = Session.objects.select_for_update().select_related("host", "cycle").get(pk=session.pk)
+    session = (
+        Session.objects.select_for_update(of=("self",)).select_related("host", "cycle").get(pk=session.pk)
+    )
     ensure_can_manage(actor, session.host)
     if not session.reports.filter(organisation=organisation).exists():
         raise RectificationError(
@@ -210,7 +212,9 @@ def notice_issue(
         raise RectificationError(_("The same problem is listed twice."), code="duplicate")
     locked = {
         f.pk: f
-        for f in Finding.objects.select_for_update().filter(pk__in=finding_ids).select_related("organisation")
+        for f in Finding.objects.select_for_update(of=("self",))
+        .filter(pk__in=finding_ids)
+        .select_related("organisation")
     }
     taken = set(
         RectificationItem.objects.filter(finding_id__in=finding_ids).values_list("finding_id", flat=True)
@@ -324,7 +328,7 @@ def notice_issue(
 
 def _lock(item: RectificationItem) -> RectificationItem:
     return (
-        RectificationItem.objects.select_for_update()
+        RectificationItem.objects.select_for_update(of=("self",))
         .select_related("organisation", "notice__session__host", "responsible_person")
         .get(pk=item.pk)
     )

@@ -1,7 +1,13 @@
 """The cycle dashboard and an organisation's record across cycles."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_dashboard as views
 
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.index, name="index"),
+    path("cycle/<int:cycle_id>/", views.cycle_dashboard, name="cycle"),
+    path("org/<int:org_id>/", views.organisation_record, name="organisation"),
+]

@@ -2,13 +2,10 @@
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import trans_real
 
 from reviews import documents_rectification as documents
 from reviews import services_rectification as rect
@@ -16,26 +13,12 @@ from reviews.models import Finding, FindingSource
 from tests.conftest import make_org, make_secretary
 
 A4_PORTRAIT = "595.276 x 841.89"
-STRINGS = Path(settings.BASE_DIR) / "locale" / "_handover_strings.txt"
 
 
 @pytest.fixture
 def chinese():
-    """Chinese, with the hand-over's new strings taken from locale/_handover_strings.txt while they wait to
-    be merged into the catalogue (once merged, the catalogue's own translations are used)."""
     with translation.override("zh-hans"):
-        catalog = trans_real.translation("zh-hans")._catalog
-        first = catalog._catalogs[0] if hasattr(catalog, "_catalogs") else catalog
-        added = []
-        if STRINGS.exists():
-            for line in STRINGS.read_text(encoding="utf-8").splitlines():
-                msgid, _, msgstr = line.partition("\t")
-                if msgid and msgstr and msgid not in catalog:
-                    first[msgid] = msgstr
-                    added.append(msgid)
         yield
-        for msgid in added:
-            first.pop(msgid, None)
 
 
 def pdf_text(pdf: bytes, tmp_path, page: int | None = None) -> str:
