@@ -155,3 +155,19 @@ def test_the_pdfs_download_from_the_notice_and_session_pages(chinese, client, re
     response = client.get(reverse("handover:session_pdf", args=[rectified.world.county_session.pk]))
     assert response.status_code == 200
     assert pdf_info(response.content, tmp_path)["Pages"] == "4"
+
+
+def test_a_reprinted_notice_keeps_the_deadlines_as_issued(chinese, rectified, tmp_path):
+    item = rectified.shijia_items[0]
+    rect.item_extend(
+        actor=rectified.world.county_staff,
+        item=item,
+        new_deadline=rectified.DEADLINE.replace(month=9),
+        reason="项目周期长",
+    )
+    for pdf in (
+        documents.notice_pdf(rectified.shijia_notice),
+        documents.problem_list_pdf(rectified.shijia_notice),
+    ):
+        text = pdf_text(pdf, tmp_path)
+        assert "2026年4月20日" in text and "2026年9月20日" not in text
