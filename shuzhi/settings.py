@@ -187,6 +187,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_HTTPS_PROXY", "false") else None
 )
+# Reverse proxies of our own in front of the app (nginx: 1). Their X-Forwarded-For entries name the
+# client; anything before them is the client's own claim and is ignored (shuzhi/client.py).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "1" if envbool("BEHIND_HTTPS_PROXY", "false") else "0")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false" if DEBUG else "true")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
