@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import (
+from reviews import services
+from reviews.models import (
     Appointment,
     AuditEvent,
     Cycle,
@@ -27,7 +27,7 @@ from .models import (
     StaffProfile,
     secretary_on,
 )
-from .scope import can_manage, restrict, visible_organisations
+from reviews.scope import can_manage, restrict, visible_organisations
 
 ORGANISATION_FIELDS = {"organisation", "parent", "host"}
 
@@ -121,7 +121,7 @@ class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     has_delete_permission = has_change_permission
 
     def get_urls(self):
-        from .admin_import import import_urls
+        from reviews.admin_import import import_urls
 
         extra = [
             path(
@@ -315,4 +315,4 @@ class ShuzhiUserAdmin(UserAdmin):
 
 
 # Registered after the classes they reuse: the review chain, findings, rectification screens.
-from . import admin_chain, admin_rectification  # noqa: E402, F401
+from reviews import admin_chain, admin_rectification  # noqa: E402, F401

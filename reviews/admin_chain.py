@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import audit, services, services_drafts, uploads
-from .admin import ScopedAdminMixin
-from .models import Draft, Finding, ReviewStep
+from reviews import audit, services, services_drafts, uploads
+from reviews.admin import ScopedAdminMixin
+from reviews.models import Draft, Finding, ReviewStep
 
 
 @admin.register(ReviewStep)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .imports import (
+from reviews.imports import (
     TEMPLATE_FILENAME,
     XLSX_CONTENT_TYPE,
     ImportPlan,

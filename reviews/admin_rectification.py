@@ -7,8 +7,8 @@ checked and recorded; the admin shows them, scoped to the user's subtree.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .admin import ScopedAdminMixin
-from .models import FollowUpReview, ProblemCategory, RectificationItem, RectificationNotice
+from reviews.admin import ScopedAdminMixin
+from reviews.models import FollowUpReview, ProblemCategory, RectificationItem, RectificationNotice
 
 
 @admin.register(ProblemCategory)

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from .models import AuditEvent, Organisation
+from reviews.models import AuditEvent, Organisation
 
 
 def _plain(value):

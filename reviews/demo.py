@@ -22,8 +22,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import services
-from .models import (
+from reviews import services
+from reviews.models import (
     Appointment,
     Cycle,
     CycleItem,
@@ -39,7 +39,7 @@ from .models import (
     SessionStatus,
     StaffProfile,
 )
-from .permissions import staff_group_ensure
+from reviews.permissions import staff_group_ensure
 
 DEMO_RANDOM_SEED = 2025
 

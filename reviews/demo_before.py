@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from .demo import COUNTY_SESSION, DEMO_PASSWORD
-from .models import (
+from reviews.demo import COUNTY_SESSION, DEMO_PASSWORD
+from reviews.models import (
     Draft,
     DraftReview,
     DraftStatus,
@@ -23,7 +23,7 @@ from .models import (
     TopicCategory,
     TopicSuggestion,
 )
-from .services_drafts import DEFAULT_REVIEW_CHAIN
+from reviews.services_drafts import DEFAULT_REVIEW_CHAIN
 
 # (category, suggested topic) — what party members and the public of a township typically raise.
 TOPICS = [

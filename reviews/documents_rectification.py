@@ -16,9 +16,9 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .documents import FONTS, css_string, render_pdf
-from .documents_drafts import page_counter_css
-from .models import RectificationItem, RectificationNotice, Session
+from reviews.documents import FONTS, css_string, render_pdf
+from reviews.documents_drafts import page_counter_css
+from reviews.models import RectificationItem, RectificationNotice, Session
 
 # The body of an official notice reads in a serif (宋体-like) face; headings and tables in the sans.
 BODY_FONTS = '"Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", serif'

@@ -22,14 +22,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import services_rectification
-from .models import (
-    OWING_STATUSES,
-    Appointment,
-    Cycle,
-    RectificationEvent,
-    RectificationEventKind,
-)
+from reviews import services_rectification
+from reviews.models import OWING_STATUSES, Appointment, Cycle, RectificationEvent, RectificationEventKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import uploads
-from .models import CycleItem, FindingSource, ReviewDecision
-from .services_drafts import MAX_REFERENCE_CHARS, RECORDABLE_SOURCES
+from reviews import uploads
+from reviews.models import CycleItem, FindingSource, ReviewDecision
+from reviews.services_drafts import MAX_REFERENCE_CHARS, RECORDABLE_SOURCES
 
 
 def _checked_upload(upload):

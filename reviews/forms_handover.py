@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import FindingSource, RectificationItem, RectificationNotice
+from reviews.models import FindingSource, RectificationItem, RectificationNotice
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 RESPONSIBLE_CHARS = RectificationItem._meta.get_field("responsible").max_length

@@ -10,15 +10,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import uploads
-from .forms_drafts import OrganisationChoiceField
-from .models import (
-    Cycle,
-    FollowUpOutcome,
-    RectificationStatus,
-    Sector,
-    Session,
-)
+from reviews import uploads
+from reviews.forms_drafts import OrganisationChoiceField
+from reviews.models import Cycle, FollowUpOutcome, RectificationStatus, Sector, Session
 
 
 def _checked_upload(upload):

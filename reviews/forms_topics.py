@@ -6,8 +6,8 @@ The services check everything again; the forms are there to put a message beside
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Report, SuggestionSource, TopicCategory
-from .services import (
+from reviews.models import Report, SuggestionSource, TopicCategory
+from reviews.services import (
     NAME_MAX,
     PHONE_PATTERN,
     PUBLIC_SOURCES,

@@ -22,9 +22,9 @@ from django.utils.translation import gettext_noop
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import audit, services
-from .models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
-from .scope import scope_root
+from reviews import audit, services
+from reviews.models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
+from reviews.scope import scope_root
 
 ORG_SHEET = "党组织"
 ORG_CODE, ORG_NAME, ORG_SHORT_NAME, ORG_PARENT, ORG_KIND, ORG_SECTOR = (

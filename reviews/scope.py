@@ -12,7 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Organisation
+from reviews.models import Organisation
 
 
 def scope_root(user) -> Organisation | None:

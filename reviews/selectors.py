@@ -17,7 +17,7 @@ from fractions import Fraction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from .models import (
+from reviews.models import (
     OWING_STATUSES,
     FollowUpOutcome,
     Organisation,
@@ -360,7 +360,7 @@ def organisation_record(
 ) -> dict[int, RectificationRecord]:
     """Cycle id → the organisation's items in that cycle: items, verified, overdue, relapsed (one query)."""
     if today is None:
-        from .services_rectification import today as local_today
+        from reviews.services_rectification import today as local_today
 
         today = local_today()
     rows = (

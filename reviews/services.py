@@ -11,8 +11,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
-from .models import (
+from reviews import audit
+from reviews.models import (
     Appointment,
     Comment,
     Cycle,
@@ -34,7 +34,7 @@ from .models import (
     new_screen_token,
     secretary_on,
 )
-from .scope import ensure_can_manage, restrict, scope_root
+from reviews.scope import ensure_can_manage, restrict, scope_root
 
 
 def _previous(instance):

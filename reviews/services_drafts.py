@@ -14,8 +14,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, uploads
-from .models import (
+from reviews import audit, uploads
+from reviews.models import (
     Cycle,
     CycleItem,
     CycleItemKind,
@@ -33,8 +33,8 @@ from .models import (
     SessionStatus,
     secretary_on,
 )
-from .scope import can_manage, ensure_can_manage, scope_root
-from .services import _save
+from reviews.scope import can_manage, ensure_can_manage, scope_root
+from reviews.services import _save
 
 # 四级把关: the chain most counties use; staff rename, add or drop steps and assign reviewers in the admin.
 DEFAULT_REVIEW_CHAIN = ("党建科室负责人", "分管副部长", "组织部长", "书记")

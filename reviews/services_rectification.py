@@ -22,8 +22,8 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, uploads
-from .models import (
+from reviews import audit, uploads
+from reviews.models import (
     Appointment,
     Cycle,
     Finding,
@@ -42,7 +42,7 @@ from .models import (
     Session,
     secretary_on,
 )
-from .scope import can_manage, ensure_can_manage
+from reviews.scope import can_manage, ensure_can_manage
 
 MAX_ITEMS_PER_NOTICE = 200
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_clerk as views
+from reviews import views_clerk as views
 
 app_name = "clerk"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_drafts
+from reviews import views_drafts
 
 app_name = "drafts"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_findings
+from reviews import views_findings
 
 app_name = "findings"
 

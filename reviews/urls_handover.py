@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_handover
+from reviews import views_handover
 
 app_name = "handover"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_rectification as views
+from reviews import views_rectification as views
 
 app_name = "rectification"
 

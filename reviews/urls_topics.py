@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_topics as views
+from reviews import views_topics as views
 
 app_name = "topics"
 

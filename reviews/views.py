@@ -3,8 +3,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .models import Cycle, Session
-from .scope import restrict
+from reviews.models import Cycle, Session
+from reviews.scope import restrict
 
 
 @login_required

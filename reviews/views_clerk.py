@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
-from .forms import CommentForm, QuestionForm
-from .models import Comment, Question, Report, Session, secretary_on
-from .scope import get_visible_or_404, staff_required
+from reviews import services
+from reviews.forms import CommentForm, QuestionForm
+from reviews.models import Comment, Question, Report, Session, secretary_on
+from reviews.scope import get_visible_or_404, staff_required
 
 # A card added on the page carries a random key of its own until the server gives it an id: when the
 # answer to its first save is lost and the save is sent again, the key finds the question already made.

@@ -20,9 +20,9 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import documents_drafts, services_drafts, uploads
-from .forms_drafts import DraftForm, ReviewForm
-from .models import (
+from reviews import documents_drafts, services_drafts, uploads
+from reviews.forms_drafts import DraftForm, ReviewForm
+from reviews.models import (
     Appointment,
     Cycle,
     CycleItem,
@@ -35,8 +35,8 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .scope import get_visible_or_404
-from .services_drafts import DraftError
+from reviews.scope import get_visible_or_404
+from reviews.services_drafts import DraftError
 
 DEADLINE_DAYS_BEFORE = 3
 DIFF_CONTEXT = 2

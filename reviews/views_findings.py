@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services_drafts, uploads
-from .forms_drafts import FindingForm
-from .models import Cycle, Finding, FindingSource
-from .scope import restrict, visible_organisations
-from .services_drafts import DraftError
+from reviews import services_drafts, uploads
+from reviews.forms_drafts import FindingForm
+from reviews.models import Cycle, Finding, FindingSource
+from reviews.scope import restrict, visible_organisations
+from reviews.services_drafts import DraftError
 
 PER_PAGE = 100
 

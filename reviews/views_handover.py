@@ -20,9 +20,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import documents_rectification, services_rectification
-from .forms_handover import FindingRowFormSet, NewProblemRowFormSet, NoticeForm
-from .models import (
+from reviews import documents_rectification, services_rectification
+from reviews.forms_handover import FindingRowFormSet, NewProblemRowFormSet, NoticeForm
+from reviews.models import (
     Appointment,
     Finding,
     Organisation,
@@ -34,8 +34,8 @@ from .models import (
     Session,
     secretary_on,
 )
-from .scope import can_manage, get_visible_or_404
-from .services_rectification import ItemDraft, RectificationError
+from reviews.scope import can_manage, get_visible_or_404
+from reviews.services_rectification import ItemDraft, RectificationError
 
 NEW_PROBLEM_ROWS = 2
 

@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import exports_rectification, services_rectification, uploads
-from .forms_rectification import (
+from reviews import exports_rectification, services_rectification, uploads
+from reviews.forms_rectification import (
     ExtendForm,
     FollowUpMarkForm,
     FollowUpStartForm,
@@ -33,7 +33,7 @@ from .forms_rectification import (
     SubmitForm,
     VerifyForm,
 )
-from .models import (
+from reviews.models import (
     OWING_STATUSES,
     Cycle,
     FollowUpOutcome,
@@ -43,8 +43,8 @@ from .models import (
     RectificationStatus,
     Session,
 )
-from .scope import get_visible_or_404, restrict, visible_organisations
-from .services_rectification import RectificationError
+from reviews.scope import get_visible_or_404, restrict, visible_organisations
+from reviews.services_rectification import RectificationError
 
 PER_PAGE = 100
 

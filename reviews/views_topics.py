@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import documents, services
-from .forms_topics import (
+from reviews import documents, services
+from reviews.forms_topics import (
     PosterForm,
     PublicSuggestionForm,
     StaffSuggestionForm,
@@ -30,9 +30,9 @@ from .forms_topics import (
     TopicTextForm,
     organisation_id,
 )
-from .models import Report, Session, TopicCall, TopicCategory, TopicSuggestion
-from .scope import get_visible_or_404, staff_required
-from .services import CLOSED_STATUSES, TopicError
+from reviews.models import Report, Session, TopicCall, TopicCategory, TopicSuggestion
+from reviews.scope import get_visible_or_404, staff_required
+from reviews.services import CLOSED_STATUSES, TopicError
 
 # ---------------------------------------------------------------------------------------------------
 # Flood guard: at most SUGGESTIONS_PER_WINDOW suggestions per client address in a sliding window.

@@ -12,10 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from reviews.admin import ScopedAdminMixin
 from reviews.models import Session
 from reviews.scope import can_manage, restrict
-
-from . import services
-from .models import Component, Credential, Criterion, EvaluatorGroup, ResultSnapshot, Scheme
-from .services import ScoringError
+from scoring import services
+from scoring.models import Component, Credential, Criterion, EvaluatorGroup, ResultSnapshot, Scheme
+from scoring.services import ScoringError
 
 
 def _editable(request, scheme: Scheme | None) -> bool:

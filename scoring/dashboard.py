@@ -21,10 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews import selectors as review_selectors
 from reviews.models import Cycle, Organisation, Report, Session
-
-from . import tally
-from .models import GRADE_LABELS, Ballot, Credential, EvaluatorGroup, ResultSnapshot
-from .selectors import report_key
+from scoring import tally
+from scoring.models import GRADE_LABELS, Ballot, Credential, EvaluatorGroup, ResultSnapshot
+from scoring.selectors import report_key
 
 COUNTY, TOWNSHIP, VILLAGE = 0, 1, 2
 LEVEL_LABELS = {

@@ -4,9 +4,8 @@ from django.db import transaction
 
 from reviews.demo import SESSIONS
 from reviews.models import Session
-
-from . import services
-from .models import EvaluatorGroup, Scheme
+from scoring import services
+from scoring.models import EvaluatorGroup, Scheme
 
 DEMO_PAPER_FORMS = 20  # paper 测评表 printed for the representatives' group
 

@@ -38,9 +38,8 @@ from reviews.models import (
     SessionStatus,
     secretary_on,
 )
-
-from . import services
-from .models import EvaluatorGroup
+from scoring import services
+from scoring.models import EvaluatorGroup
 
 CYCLE_YEAR = 2024
 CYCLE_NAME = "2024年度抓基层党建工作述职评议"

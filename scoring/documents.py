@@ -23,9 +23,8 @@ from weasyprint.urls import URLFetcher
 
 from reviews.models import Comment as MeetingComment
 from reviews.models import Question, Session
-
-from . import selectors, tally
-from .exports import (
+from scoring import selectors, tally
+from scoring.exports import (
     grade_label,
     hidden_scores_note,
     quorum_sentence,
@@ -33,8 +32,8 @@ from .exports import (
     scheme_groups,
     secretary_name,
 )
-from .models import EvaluatorGroup, ModeChoice, Scheme, ScoringStatus
-from .services import IssuedCode
+from scoring.models import EvaluatorGroup, ModeChoice, Scheme, ScoringStatus
+from scoring.services import IssuedCode
 
 FONTS = '"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei", sans-serif'
 MONO_FONTS = '"Noto Sans Mono CJK SC", "DejaVu Sans Mono", "Liberation Mono", monospace'

@@ -28,9 +28,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reviews.models import Comment as MeetingComment
 from reviews.models import Question, Report, Satisfaction, Session, secretary_on
-
-from . import selectors, tally
-from .models import GRADE_LABELS, EvaluatorGroup, ModeChoice
+from scoring import selectors, tally
+from scoring.models import GRADE_LABELS, EvaluatorGroup, ModeChoice
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -76,7 +75,7 @@ class ResultsBulletin(Export):
         return self.render_tally(selectors.session_tally(session))
 
     def render_tally(self, data: selectors.SessionTally) -> tuple[str, str, bytes]:
-        from . import documents  # documents imports this module's row helpers
+        from scoring import documents  # documents imports this module's row helpers
 
         filename = safe_filename(_("%(title)s-results-bulletin.pdf") % {"title": data.session.title})
         return filename, PDF, documents.results_bulletin_pdf(data)

@@ -8,8 +8,7 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from reviews.models import Report, Session
-
-from .models import Component, Criterion, EvaluatorGroup, Scheme, parse_fraction
+from scoring.models import Component, Criterion, EvaluatorGroup, Scheme, parse_fraction
 
 MAX_CODES_AT_ONCE = 2000
 DELEGATE_NAME_MAX = 40

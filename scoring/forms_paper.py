@@ -14,9 +14,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reviews.models import Report
-
-from . import tally
-from .models import GRADE_LABELS, Criterion, EvaluatorGroup, ModeChoice, Scheme
+from scoring import tally
+from scoring.models import GRADE_LABELS, Criterion, EvaluatorGroup, ModeChoice, Scheme
 
 SERIAL_MAX = 99999  # the service accepts form numbers 1..99999
 OTHER = "other"

@@ -11,8 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reviews.models import Report, Satisfaction, Session
-
-from . import tally
+from scoring import tally
 
 
 def parse_fraction(text: str) -> Fraction:

@@ -8,9 +8,8 @@ from django.db.models import CharField, Count, Q
 from django.db.models.functions import Cast
 
 from reviews.models import Report, Satisfaction, Session
-
-from . import tally
-from .models import (
+from scoring import tally
+from scoring.models import (
     Ballot,
     Channel,
     Credential,
@@ -149,7 +148,7 @@ def session_reports(session: Session) -> list[Report]:
 
 
 def component_scores(scheme: Scheme) -> dict[str, dict[str, Decimal]]:
-    from .models import ComponentScore
+    from scoring.models import ComponentScore
 
     values: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for report_id, component_id, value in ComponentScore.objects.filter(component__scheme=scheme).values_list(

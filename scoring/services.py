@@ -17,9 +17,8 @@ from reviews import audit
 from reviews import services as review_services
 from reviews.models import Report, Satisfaction, Session, SessionStatus
 from reviews.scope import ensure_can_manage
-
-from . import codes, selectors, tally
-from .models import (
+from scoring import codes, selectors, tally
+from scoring.models import (
     Ballot,
     Channel,
     Component,

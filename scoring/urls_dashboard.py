@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_dashboard as views
+from scoring import views_dashboard as views
 
 app_name = "dashboard"
 

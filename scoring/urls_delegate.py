@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_delegate as views
+from scoring import views_delegate as views
 
 app_name = "vote"
 

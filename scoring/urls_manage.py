@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_manage as views
+from scoring import views_manage as views
 
 app_name = "scoring"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_paper as views
+from scoring import views_paper as views
 
 app_name = "paper"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_meeting as views
+from scoring import views_meeting as views
 
 app_name = "screen"
 

@@ -16,8 +16,7 @@ from reviews import selectors as review_selectors
 from reviews import services_rectification
 from reviews.models import Appointment, Cycle, Organisation, RectificationItem, Session
 from reviews.scope import can_manage, get_visible_or_404, restrict, scope_root, staff_required
-
-from . import dashboard
+from scoring import dashboard
 
 OVERDUE_SHOWN = 50
 ORGANISATIONS_SHOWN = 100

@@ -19,9 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviews.models import Report, Satisfaction
-
-from . import codes, selectors, services, throttle
-from .models import (
+from scoring import codes, selectors, services, throttle
+from scoring.models import (
     GRADE_LABELS,
     Ballot,
     Credential,
@@ -31,7 +30,7 @@ from .models import (
     Scheme,
     ScoringStatus,
 )
-from .services import ScoringError
+from scoring.services import ScoringError
 
 MARK_FIELD = re.compile(r"^m-(\d{1,18})-(\d{1,18})$", re.ASCII)
 SATISFACTION_FIELD = re.compile(r"^s-(\d{1,18})$", re.ASCII)

@@ -28,10 +28,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from reviews.models import Appointment, Question, Report, Satisfaction, Session
 from reviews.models import Comment as MeetingComment
 from reviews.scope import get_visible_or_404, restrict, staff_required
-
-from . import selectors, services, tally
-from .forms import ComponentScoresForm, IssueCodesForm, SchemeCopyForm, scheme_forms
-from .models import (
+from scoring import selectors, services, tally
+from scoring.forms import ComponentScoresForm, IssueCodesForm, SchemeCopyForm, scheme_forms
+from scoring.models import (
     GRADE_LABELS,
     ComponentScore,
     Credential,
@@ -40,7 +39,7 @@ from .models import (
     Scheme,
     ScoringStatus,
 )
-from .services import ScoringError
+from scoring.services import ScoringError
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ def _no_scheme(request: HttpRequest, session: Session) -> HttpResponse:
 
 
 def _attachment(filename: str, content_type: str, content: bytes) -> HttpResponse:
-    from .exports import attachment_response
+    from scoring.exports import attachment_response
 
     return attachment_response(filename, content_type, content)
 
@@ -349,7 +348,7 @@ def codes_issue(request: HttpRequest, session_id: int) -> HttpResponse:
     form = IssueCodesForm(request.POST, scheme=scheme)
     if not form.is_valid():
         return _codes_page(request, session, scheme, form)
-    from . import documents
+    from scoring import documents
 
     group = form.cleaned_data["group"]
     try:
@@ -428,7 +427,7 @@ def paper_ballot(request: HttpRequest, session_id: int, group_id: int) -> HttpRe
         pk=group_id,
         scheme__session=session,
     )
-    from . import documents
+    from scoring import documents
 
     pdf = documents.paper_ballot_pdf(session, group)
     filename = _("Evaluation form %(group)s.pdf") % {"group": group.name}
@@ -712,7 +711,7 @@ def results_workbook(request: HttpRequest, session_id: int) -> HttpResponse:
     session, refused = _closed_or_refuse(request, session_id)
     if refused:
         return refused
-    from .exports import ResultsWorkbook
+    from scoring.exports import ResultsWorkbook
 
     return _attachment(*ResultsWorkbook().render(session))
 
@@ -723,7 +722,7 @@ def results_bulletin(request: HttpRequest, session_id: int) -> HttpResponse:
     session, refused = _closed_or_refuse(request, session_id)
     if refused:
         return refused
-    from . import documents
+    from scoring import documents
 
     pdf = documents.results_bulletin_pdf(selectors.session_tally(session))
     return _attachment(_("%(title)s results bulletin.pdf") % {"title": session.title}, PDF, pdf)

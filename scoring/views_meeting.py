@@ -43,11 +43,10 @@ from django.views.decorators.http import require_GET, require_POST
 from reviews import services as review_services
 from reviews.models import Report, ReportStage, ScreenMode, Session
 from reviews.scope import get_visible_or_404, staff_required
-
-from . import selectors, services, tally
-from .models import GRADE_LABELS, Ballot, ComponentScore, ResultSnapshot, Scheme, ScoringStatus
-from .services import ScoringError
-from .views_manage import _secretaries
+from scoring import selectors, services, tally
+from scoring.models import GRADE_LABELS, Ballot, ComponentScore, ResultSnapshot, Scheme, ScoringStatus
+from scoring.services import ScoringError
+from scoring.views_manage import _secretaries
 
 RANKING_CACHE_SECONDS = 600
 WARN_SECONDS = 60  # the timer turns amber in the last minute

@@ -21,12 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reviews.models import Report, Session, secretary_on
 from reviews.scope import get_visible_or_404
-
-from . import selectors, services
-from .forms_paper import MarksGrid, PaperEntryForm, SpoiltForm, grade_options
-from .models import EvaluatorGroup, PaperBallot, PaperEntry, PaperStatus, Scheme, ScoringStatus
-from .services import ScoringError
-from .views_manage import staff_required
+from scoring import selectors, services
+from scoring.forms_paper import MarksGrid, PaperEntryForm, SpoiltForm, grade_options
+from scoring.models import EvaluatorGroup, PaperBallot, PaperEntry, PaperStatus, Scheme, ScoringStatus
+from scoring.services import ScoringError
+from scoring.views_manage import staff_required
 
 RECENT_ENTRIES = 8
 OUTCOME_LEVELS = {

@@ -8,8 +8,7 @@ from django.test import RequestFactory
 import reviews.admin_chain  # noqa: F401  (registers the screens until reviews/admin.py imports it)
 from reviews import services_drafts
 from reviews.models import AuditEvent, Draft, Finding, FindingSource, ReviewStep
-
-from .test_drafts_support import build_chain, pdf_upload, private_storage_in, submitted
+from tests.reviews.test_drafts_support import build_chain, pdf_upload, private_storage_in, submitted
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from reviews import services_drafts
 from reviews.models import DraftReview, DraftStatus
-
-from .test_drafts_support import approve_to, build_chain, private_storage_in, submitted
+from tests.reviews.test_drafts_support import approve_to, build_chain, private_storage_in, submitted
 
 
 @pytest.fixture(autouse=True)

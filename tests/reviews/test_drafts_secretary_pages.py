@@ -7,8 +7,14 @@ from django.urls import reverse
 
 from reviews import services_drafts
 from reviews.models import Draft, DraftStatus, Report
-
-from .test_drafts_support import TEXT_V1, approve_to, build_chain, pdf_upload, private_storage_in, submitted
+from tests.reviews.test_drafts_support import (
+    TEXT_V1,
+    approve_to,
+    build_chain,
+    pdf_upload,
+    private_storage_in,
+    submitted,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,14 @@ from django.utils import translation
 from reviews import services_drafts
 from reviews.models import AuditEvent, Draft, DraftReview, DraftStatus, ReviewStep, SessionStatus
 from reviews.services_drafts import DraftError
-
-from .test_drafts_support import TEXT_V1, approve_to, build_chain, pdf_upload, private_storage_in, submitted
+from tests.reviews.test_drafts_support import (
+    TEXT_V1,
+    approve_to,
+    build_chain,
+    pdf_upload,
+    private_storage_in,
+    submitted,
+)
 
 
 @pytest.fixture
@@ -126,7 +132,7 @@ def test_a_new_version_keeps_the_previous_file_unless_removed(world, chain):
 
 
 def test_an_upload_of_the_wrong_type_is_refused_by_the_service(world, chain):
-    from .test_drafts_support import exe_upload
+    from tests.reviews.test_drafts_support import exe_upload
 
     with pytest.raises(DraftError) as refused:
         _save(world, chain, file=exe_upload())

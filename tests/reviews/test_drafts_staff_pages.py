@@ -8,8 +8,7 @@ from django.urls import reverse
 from reviews import services_drafts
 from reviews.models import Report, ReviewStep
 from tests.conftest import make_org, make_secretary
-
-from .test_drafts_support import TEXT_V1, approve_to, build_chain, private_storage_in, submitted
+from tests.reviews.test_drafts_support import TEXT_V1, approve_to, build_chain, private_storage_in, submitted
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,13 @@ from django.urls import reverse
 from reviews import services, services_drafts
 from reviews.models import Finding, FindingSource
 from tests.conftest import make_org
-
-from .test_drafts_support import build_chain, exe_upload, pdf_upload, png_upload, private_storage_in
+from tests.reviews.test_drafts_support import (
+    build_chain,
+    exe_upload,
+    pdf_upload,
+    png_upload,
+    private_storage_in,
+)
 
 
 @pytest.fixture(autouse=True)

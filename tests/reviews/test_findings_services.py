@@ -6,8 +6,7 @@ from django.core.exceptions import PermissionDenied
 from reviews import services_drafts
 from reviews.models import AuditEvent, Finding, FindingSource
 from reviews.services_drafts import DraftError
-
-from .test_drafts_support import exe_upload, png_upload, private_storage_in
+from tests.reviews.test_drafts_support import exe_upload, png_upload, private_storage_in
 
 
 @pytest.fixture(autouse=True)

@@ -11,14 +11,10 @@ from django.urls import reverse
 
 from reviews import services_rectification as rect
 from reviews.models import AuditEvent, FollowUpMark, FollowUpOutcome, FollowUpReview, RectificationStatus
-
-from .test_rectification_pages import (
+from tests.reviews.test_rectification_pages import (
     BEFORE_DEADLINES,
     as_user,
     bring,
-    chinese_after,  # noqa: F401  (autouse)
-    clock,  # noqa: F401  (autouse)
-    evidence_storage,  # noqa: F401  (autouse)
 )
 
 

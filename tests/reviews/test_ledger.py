@@ -19,15 +19,11 @@ from django.utils import translation
 from reviews import exports_rectification
 from reviews import services_rectification as rect
 from reviews.models import RectificationItem, RectificationStatus
-
-from .test_rectification_pages import (
+from tests.reviews.test_rectification_pages import (
     UTC,
     add_villages,
     as_user,
     bring,
-    chinese_after,  # noqa: F401  (autouse)
-    clock,  # noqa: F401  (autouse: the clock stands at 2026-03-01 10:00 in Shanghai)
-    evidence_storage,  # noqa: F401  (autouse)
     shanghai,
 )
 
@@ -220,7 +216,7 @@ def test_overdue_in_the_ledger_turns_at_midnight_in_shanghai(client, rectified):
         assert len(rows) == 5  # all but 石匣乡's second item (deadline 5-20)
 
 
-def test_overdue_rows_come_first(client, rectified, clock):  # noqa: F811
+def test_overdue_rows_come_first(client, rectified, clock):
     rect.item_extend(
         actor=rectified.world.county_staff,
         item=rectified.shijia_items[0],
@@ -290,7 +286,7 @@ def test_the_command_writes_every_organisations_items(tmp_path, rectified):
     assert _sheet(out.read_bytes())["A1"].value.startswith("2025年度抓基层党建工作述职评议")
 
 
-def test_the_command_filters(tmp_path, rectified, clock):  # noqa: F811
+def test_the_command_filters(tmp_path, rectified, clock):
     w = rectified.world
     out = tmp_path / "ledger.xlsx"
     bring(rectified, rectified.shijia_items[1], RectificationStatus.SUBMITTED)

@@ -28,8 +28,7 @@ from reviews.models import (
     Report,
 )
 from tests.conftest import make_org, make_secretary
-
-from .test_drafts_support import exe_upload, pdf_upload, png_upload
+from tests.reviews.test_drafts_support import exe_upload, pdf_upload, png_upload
 
 UTC = datetime.UTC
 # 2026-03-01 10:00 in Shanghai: after the notices, before every deadline.

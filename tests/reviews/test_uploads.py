@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from reviews import services_drafts, uploads
 from reviews.models import private_storage
-
-from .test_drafts_support import (
+from tests.reviews.test_drafts_support import (
     build_chain,
     docx_bytes,
     exe_upload,
