@@ -11,11 +11,18 @@ from django.urls import reverse
 
 from reviews import services_rectification as rect
 from reviews.models import AuditEvent, FollowUpMark, FollowUpOutcome, FollowUpReview, RectificationStatus
+from tests.reviews import test_rectification_pages as pages
 from tests.reviews.test_rectification_pages import (
     BEFORE_DEADLINES,
     as_user,
     bring,
 )
+
+# The pages' autouse fixtures: Chinese after each test, uploads in a temporary folder, and the clock at
+# 2026-03-01 10:00 in Shanghai.
+chinese_after = pages.chinese_after
+clock = pages.clock
+evidence_storage = pages.evidence_storage
 
 
 @pytest.fixture

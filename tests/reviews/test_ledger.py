@@ -19,6 +19,7 @@ from django.utils import translation
 from reviews import exports_rectification
 from reviews import services_rectification as rect
 from reviews.models import RectificationItem, RectificationStatus
+from tests.reviews import test_rectification_pages as pages
 from tests.reviews.test_rectification_pages import (
     UTC,
     add_villages,
@@ -48,6 +49,12 @@ HEADERS = [
 ]
 HEADER_ROW = 3
 COLUMN = {name: n for n, name in enumerate(HEADERS, start=1)}
+
+# The pages' autouse fixtures: Chinese after each test, uploads in a temporary folder, and the clock at
+# 2026-03-01 10:00 in Shanghai.
+chinese_after = pages.chinese_after
+clock = pages.clock
+evidence_storage = pages.evidence_storage
 
 
 def _get(client, user, rectified, **params):
