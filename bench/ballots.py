@@ -148,7 +148,8 @@ def report(label: str, latencies: list[float], wall: float) -> float:
 def check_stored(session_id: int, expected: int, marks_per_ballot: int) -> None:
     from django.db import connections
 
-    from scoring.models import Ballot, Credential, Score
+    from scoring.ballots.models import Ballot, Score
+    from scoring.codes.models import Credential
 
     connections.close_all()
     ballots = Ballot.objects.filter(session_id=session_id).count()

@@ -39,22 +39,17 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.seed import store_ballots_directly  # noqa: E402
-from reviews import services_rectification  # noqa: E402
-from reviews.models import (  # noqa: E402
-    Cycle,
-    FindingSource,
-    Organisation,
-    OrganisationKind,
-    ProblemCategory,
-    RectificationItem,
-    RectificationStatus,
-    Report,
-    Sector,
-    Session,
-    StaffProfile,
-)
-from scoring import services  # noqa: E402
-from scoring.models import Criterion, EvaluatorGroup  # noqa: E402
+from reviews.cycles.models import Cycle, Report, Session  # noqa: E402
+from reviews.findings.models import FindingSource  # noqa: E402
+from reviews.handover import services as handover_services  # noqa: E402
+from reviews.orgs.models import Organisation, OrganisationKind, Sector, StaffProfile  # noqa: E402
+from reviews.rectification import services as rectification_services  # noqa: E402
+from reviews.rectification.models import ProblemCategory, RectificationItem, RectificationStatus  # noqa: E402
+from scoring.ballots import services as ballots_services  # noqa: E402
+from scoring.codes import services as codes_services  # noqa: E402
+from scoring.results import services as results_services  # noqa: E402
+from scoring.schemes import services as schemes_services  # noqa: E402
+from scoring.schemes.models import Criterion, EvaluatorGroup  # noqa: E402
 
 TOWNSHIPS = 20
 VILLAGES = 74  # 1 county + 20 townships + 1,480 villages = 1,501 organisations
@@ -112,18 +107,18 @@ def scored_session(staff, cycle, host, reporters, rng: random.Random, publish: b
     Report.objects.bulk_create(
         Report(session=session, organisation=org, order=i) for i, org in enumerate(reporters, start=1)
     )
-    scheme = services.scheme_create_default(actor=staff, session=session)
+    scheme = schemes_services.scheme_create_default(actor=staff, session=session)
     leaders, members = EvaluatorGroup.objects.filter(scheme=scheme).order_by("order")
-    issued = services.credentials_issue(actor=staff, session=session, group=leaders, count=CODES // 2)
-    issued += services.credentials_issue(actor=staff, session=session, group=members, count=CODES // 2)
-    services.scoring_open(actor=staff, session=session)
+    issued = codes_services.credentials_issue(actor=staff, session=session, group=leaders, count=CODES // 2)
+    issued += codes_services.credentials_issue(actor=staff, session=session, group=members, count=CODES // 2)
+    ballots_services.scoring_open(actor=staff, session=session)
     criteria = list(Criterion.objects.filter(scheme=scheme).order_by("order"))
     # Not every delegate turns up: between 9 and 12 ballots of 12 codes.
     voters = issued[: rng.randint(CODES - 3, CODES)]
     store_ballots_directly(session, voters, criteria, list(session.reports.order_by("order")), rng)
-    services.scoring_close(actor=staff, session=session)
+    ballots_services.scoring_close(actor=staff, session=session)
     if publish:
-        services.results_publish(actor=staff, session=session)
+        results_services.results_publish(actor=staff, session=session)
     return session
 
 
@@ -131,7 +126,7 @@ def seed_items(
     staff, sessions_by_org: dict[int, Session], orgs: list[Organisation], rng: random.Random
 ) -> int:
     """Notices issued through the service (ITEMS_PER_ORG items each), then statuses set directly."""
-    today = services_rectification.today()
+    today = rectification_services.today()
     issued_on = today - datetime.timedelta(days=120)
     categories = list(ProblemCategory.objects.all())
     statuses = [
@@ -145,12 +140,12 @@ def seed_items(
     by_status: dict[str, list[int]] = {value: [] for value in values}
     total = 0
     for org in orgs:
-        notice = services_rectification.notice_issue(
+        notice = handover_services.notice_issue(
             actor=staff,
             session=sessions_by_org[org.pk],
             organisation=org,
             items=[
-                services_rectification.ItemDraft(
+                handover_services.ItemDraft(
                     problem=f"{org.name}问题{k}",
                     measures="制定整改措施并逐项落实",
                     responsible="书记",
@@ -233,7 +228,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print("  planner statistics gathered (ANALYZE), as autovacuum would after the import")
-    overdue = RectificationItem.objects.filter(cycle=cycle).overdue(services_rectification.today()).count()
+    overdue = RectificationItem.objects.filter(cycle=cycle).overdue(rectification_services.today()).count()
     organisations = Organisation.objects.filter(path__startswith=county.path).count()
     sessions_count = Session.objects.filter(cycle=cycle).count()
     reporters = Report.objects.filter(session__cycle=cycle).count()

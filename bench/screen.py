@@ -29,9 +29,11 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from bench.seed import big_session, store_ballots_directly  # noqa: E402
-from reviews import services as review_services  # noqa: E402
-from reviews.models import ScreenMode  # noqa: E402
-from scoring import services  # noqa: E402
+from reviews.cycles.models import ScreenMode  # noqa: E402
+from reviews.meeting import services as review_services  # noqa: E402
+from scoring.ballots import services as ballots_services  # noqa: E402
+from scoring.meeting import services as meeting_services  # noqa: E402
+from scoring.results import services as results_services  # noqa: E402
 
 N = 200
 TARGET_MS = 50
@@ -78,12 +80,12 @@ def main() -> None:
     measure(client, url, "report (scoring open)")
     review_services.meeting_show(actor=staff, session=session, mode=ScreenMode.BLANK, version=None)
     measure(client, url, "blank")
-    services.scoring_close(actor=staff, session=session)
-    services.results_reveal(actor=staff, session=session, version=None)
+    ballots_services.scoring_close(actor=staff, session=session)
+    meeting_services.results_reveal(actor=staff, session=session, version=None)
     measure(client, url, "results, 1 row revealed")
-    services.results_reveal(actor=staff, session=session, everything=True, version=None)
+    meeting_services.results_reveal(actor=staff, session=session, everything=True, version=None)
     measure(client, url, "results, all 40 revealed")
-    services.results_publish(actor=staff, session=session)
+    results_services.results_publish(actor=staff, session=session)
     measure(client, url, "results, published snapshot")
 
 

@@ -5,10 +5,14 @@ import random
 
 from django.contrib.auth.models import User
 
-from reviews import services as review_services
-from reviews.models import Cycle, Organisation, OrganisationKind, Report, Session
-from scoring import services
-from scoring.models import Ballot, Channel, Criterion, EvaluatorGroup, Score
+from reviews.cycles.models import Cycle, Report, Session
+from reviews.orgs import services as review_services
+from reviews.orgs.models import Organisation, OrganisationKind
+from scoring.ballots import services as ballots_services
+from scoring.ballots.models import Ballot, Channel, Score
+from scoring.codes import services as codes_services
+from scoring.schemes import services as schemes_services
+from scoring.schemes.models import Criterion, EvaluatorGroup
 
 GRADES = ["good", "fairly_good", "average", "poor"]
 
@@ -38,13 +42,13 @@ def big_session(*, reporters: int = 40, codes: int = 300, tag: str = "bench"):
     Report.objects.bulk_create(
         Report(session=session, organisation=town, order=i) for i, town in enumerate(towns, start=1)
     )
-    scheme = services.scheme_create_default(actor=staff, session=session)
+    scheme = schemes_services.scheme_create_default(actor=staff, session=session)
     leaders, members = EvaluatorGroup.objects.filter(scheme=scheme).order_by("order")
-    issued = services.credentials_issue(actor=staff, session=session, group=leaders, count=codes // 2)
-    issued += services.credentials_issue(
+    issued = codes_services.credentials_issue(actor=staff, session=session, group=leaders, count=codes // 2)
+    issued += codes_services.credentials_issue(
         actor=staff, session=session, group=members, count=codes - codes // 2
     )
-    services.scoring_open(actor=staff, session=session)
+    ballots_services.scoring_open(actor=staff, session=session)
     criteria = list(Criterion.objects.filter(scheme=scheme).order_by("order"))
     return session, issued, criteria, list(session.reports.order_by("order")), staff
 

@@ -53,13 +53,15 @@ def main() -> None:
     print(f"{'  queries for the tally':<44} {len(queries):9d}")
     print(f"{'  ranked reporters':<44} {len([r for r in result.result.ranking if r.rank]):9d}")
     try:
-        from scoring import documents, exports
+        from scoring.codes import documents as codes_documents
+        from scoring.results import documents as results_documents
+        from scoring.results import exports
     except ImportError as exc:
         print(f"exports not available yet: {exc}")
         return
     timed("Excel results workbook", lambda: exports.ResultsWorkbook().render(session), 2)
-    timed("300 code slips as PDF", lambda: documents.code_slips_pdf(session, issued), 10)
-    timed("result bulletin PDF", lambda: documents.results_bulletin_pdf(result), 10)
+    timed("300 code slips as PDF", lambda: codes_documents.code_slips_pdf(session, issued), 10)
+    timed("result bulletin PDF", lambda: results_documents.results_bulletin_pdf(result), 10)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from scoring.models import Ballot, Score
+from scoring.ballots.models import Ballot, Score
 from shuzhi.urls import urlpatterns as app_urlpatterns
 
 

@@ -6,13 +6,14 @@ Superusers see everything; a staff account without a scope sees nothing.
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from reviews.models import Organisation
+from reviews.orgs.models import Organisation
 
 
 def scope_root(user) -> Organisation | None:
@@ -68,3 +69,40 @@ def staff_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+ORGANISATION_FIELDS = {"organisation", "parent", "host"}
+
+
+class ScopedAdminMixin:
+    """Lists, choices and object access limited to the user's subtree."""
+
+    scope_via: str = "organisation"
+
+    def get_queryset(self, request):
+        return restrict(super().get_queryset(request), request.user, self.scope_via)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and self.model._default_manager.filter(pk=object_id).exists():
+            # Exists, but outside the user's subtree: refuse rather than pretend it was deleted.
+            raise PermissionDenied(_("This record is outside your scope."))
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ORGANISATION_FIELDS:
+            kwargs["queryset"] = visible_organisations(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnlyScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope_via = "session__host"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

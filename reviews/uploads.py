@@ -135,3 +135,22 @@ def serve(file: FieldFile) -> FileResponse:
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def private_storage():
+    """Uploaded drafts and evidence live outside the web root; views check who may read them."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def checked_upload(upload):
+    """A form's clean_<file>: the upload as given, or a ValidationError with the refusal's message."""
+    from django import forms
+
+    if upload:
+        try:
+            check_upload(upload)
+        except UploadRefused as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from refused
+    return upload

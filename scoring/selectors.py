@@ -7,19 +7,15 @@ from decimal import Decimal
 from django.db.models import CharField, Count, Q
 from django.db.models.functions import Cast
 
-from reviews.models import Report, Satisfaction, Session
+from reviews.cycles.models import Report, Session
+from reviews.meeting.models import Satisfaction
+from reviews.orgs.models import Appointment
 from scoring import tally
-from scoring.models import (
-    Ballot,
-    Channel,
-    Credential,
-    PaperBallot,
-    PaperStatus,
-    SatisfactionMark,
-    Scheme,
-    Score,
-    parse_fraction,
-)
+from scoring.ballots.models import Ballot, Channel, SatisfactionMark, Score
+from scoring.codes.models import Credential
+from scoring.paper.models import PaperBallot, PaperStatus
+from scoring.results.models import ComponentScore
+from scoring.schemes.models import Scheme, parse_fraction
 
 
 def group_key(group_id: int) -> str:
@@ -148,8 +144,6 @@ def session_reports(session: Session) -> list[Report]:
 
 
 def component_scores(scheme: Scheme) -> dict[str, dict[str, Decimal]]:
-    from scoring.models import ComponentScore
-
     values: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for report_id, component_id, value in ComponentScore.objects.filter(component__scheme=scheme).values_list(
         "report_id", "component_id", "value"
@@ -214,3 +208,20 @@ def satisfaction_counts(session: Session) -> dict[int, dict[str, int]]:
     for report_id, value, n in rows:
         counts[report_id][value] = n
     return dict(counts)
+
+
+def secretary_names(session: Session, reports: list[Report]) -> dict[int, str]:
+    """Report id → secretary's name, else the post holder on the session date (one query)."""
+    names = {r.pk: r.secretary.name for r in reports if r.secretary}
+    open_orgs = {r.organisation_id: r.pk for r in reports if not r.secretary}
+    if open_orgs:
+        holders = (
+            Appointment.objects.secretaries()
+            .on(session.date)
+            .filter(organisation_id__in=open_orgs)
+            .select_related("person")
+            .order_by("organisation_id", "-start_date")
+        )
+        for appointment in holders:
+            names.setdefault(open_orgs[appointment.organisation_id], appointment.person.name)
+    return names

@@ -1,5 +1,7 @@
 """The tally of a 述职评议 session: ballots → group scores → on-site score → composite → grade and rank.
 
+Kept whole (~1,000 lines): one pure pipeline read top to bottom, one module to its property tests.
+
 Pure functions over plain frozen data (no Django, no ORM) so every rule in DESIGN.md "Scoring rules"
 can be tested on tiny hand-built cases and any published result can be recomputed from its ballots.
 

@@ -2,26 +2,26 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from reviews import views as review_views
+from reviews.cycles import views as cycle_views
 
 admin.site.site_header = admin.site.site_title = "述职评议"
 
 urlpatterns = [
-    path("", review_views.home, name="home"),
+    path("", cycle_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("vote/", include("scoring.urls_delegate")),
-    path("manage/scoring/", include("scoring.urls_manage")),
-    path("manage/meeting/", include("scoring.urls_meeting")),
-    path("screen/", include("scoring.urls_screen")),
-    path("manage/clerk/", include("reviews.urls_clerk")),
-    path("topics/", include("reviews.urls_topics")),
-    path("reports/", include("reviews.urls_drafts")),
-    path("findings/", include("reviews.urls_findings")),
-    path("manage/paper/", include("scoring.urls_paper")),
-    path("handover/", include("reviews.urls_handover")),
-    path("rectification/", include("reviews.urls_rectification")),
-    path("dashboard/", include("scoring.urls_dashboard")),
+    path("vote/", include("scoring.ballots.urls")),
+    path("manage/scoring/", include("scoring.urls")),
+    path("manage/meeting/", include("scoring.meeting.urls")),
+    path("screen/", include("scoring.meeting.screen_urls")),
+    path("manage/clerk/", include("reviews.meeting.urls")),
+    path("topics/", include("reviews.topics.urls")),
+    path("reports/", include("reviews.drafts.urls")),
+    path("findings/", include("reviews.findings.urls")),
+    path("manage/paper/", include("scoring.paper.urls")),
+    path("handover/", include("reviews.handover.urls")),
+    path("rectification/", include("reviews.rectification.urls")),
+    path("dashboard/", include("scoring.dashboard.urls")),
 ]

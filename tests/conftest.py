@@ -5,18 +5,15 @@ import datetime
 import pytest
 from django.contrib.auth.models import User
 
-from reviews import services
-from reviews.models import (
+from reviews.cycles.models import Cycle, Report, Session, SessionStatus
+from reviews.orgs import services
+from reviews.orgs.models import (
     Appointment,
-    Cycle,
     Organisation,
     OrganisationKind,
     Person,
     Post,
-    Report,
     Sector,
-    Session,
-    SessionStatus,
     StaffProfile,
 )
 
@@ -93,7 +90,7 @@ class World:
         self.county_staff = make_staff("county", self.county)
         self.shijia_staff = make_staff("shijia", self.shijia)
         self.liaoyang_staff = make_staff("liaoyang", self.liaoyang)
-        from reviews.permissions import staff_group_ensure
+        from reviews.orgs.permissions import staff_group_ensure
 
         group = staff_group_ensure()
         for user in (self.county_staff, self.shijia_staff, self.liaoyang_staff):
@@ -130,8 +127,9 @@ class Rectified:
     DEADLINE = datetime.date(2026, 4, 20)
 
     def __init__(self, world: World):
-        from reviews import services_rectification as rect
-        from reviews.models import Finding, FindingSource, ProblemCategory
+        from reviews.findings.models import Finding, FindingSource
+        from reviews.handover import services as rect
+        from reviews.rectification.models import ProblemCategory
 
         self.world = w = world
         self.wang = User.objects.create_user("wang", password="pw-wang")

@@ -2,7 +2,8 @@
 
 from django.db import models
 
-from reviews.models import AuditEvent, Organisation
+from reviews.audit.models import AuditEvent
+from reviews.orgs.models import Organisation
 
 
 def _plain(value):
@@ -49,3 +50,20 @@ def record(
         organisation=organisation,
         changes=changes or {},
     )
+
+
+def previous_state(instance):
+    if instance.pk is None:
+        return None
+    return type(instance).objects.filter(pk=instance.pk).first()
+
+
+def save_audited(*, actor, instance, organisation, action_prefix: str):
+    before = previous_state(instance)
+    instance.full_clean()
+    instance.save()
+    action = f"{action_prefix}.{'create' if before is None else 'update'}"
+    changes = diff(before, instance)
+    if before is None or changes:
+        record(actor=actor, action=action, obj=instance, changes=changes, organisation=organisation)
+    return instance

@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from reviews.models import Cycle, Session
+from reviews.cycles.models import Cycle, Session
 from reviews.scope import restrict
 
 

@@ -8,22 +8,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from reviews.demo import COUNTY_SESSION, DEMO_PASSWORD
-from reviews.models import (
-    Draft,
-    DraftReview,
-    DraftStatus,
-    Finding,
-    FindingSource,
-    ReviewDecision,
-    ReviewStep,
-    Session,
-    SuggestionSource,
-    TopicCall,
-    TopicCategory,
-    TopicSuggestion,
-)
-from reviews.services_drafts import DEFAULT_REVIEW_CHAIN
+from reviews.cycles.models import Session
+from reviews.demo.county import COUNTY_SESSION, DEMO_PASSWORD
+from reviews.drafts.models import Draft, DraftReview, DraftStatus, ReviewDecision, ReviewStep
+from reviews.drafts.services import DEFAULT_REVIEW_CHAIN
+from reviews.findings.models import Finding, FindingSource
+from reviews.topics.models import SuggestionSource, TopicCall, TopicCategory, TopicSuggestion
 
 # (category, suggested topic) — what party members and the public of a township typically raise.
 TOPICS = [

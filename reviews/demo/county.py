@@ -1,5 +1,5 @@
 """Demo data: a fictional county (示范县) with its townships, villages and secretaries, one cycle,
-two review sessions and three logins.
+two review sessions and three logins. Long because it is data (names, places), not logic.
 
 Everything here is made up. Township names are borrowed from the public articles in the domain
 notes; every person's name is generated from common surnames and given-name characters and
@@ -22,24 +22,19 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from reviews import services
-from reviews.models import (
+from reviews.cycles.models import Cycle, CycleItem, CycleItemKind, Report, Session, SessionStatus
+from reviews.orgs import services
+from reviews.orgs.models import (
     Appointment,
-    Cycle,
-    CycleItem,
-    CycleItemKind,
     Gender,
     Organisation,
     OrganisationKind,
     Person,
     Post,
-    Report,
     Sector,
-    Session,
-    SessionStatus,
     StaffProfile,
 )
-from reviews.permissions import staff_group_ensure
+from reviews.orgs.permissions import staff_group_ensure
 
 DEMO_RANDOM_SEED = 2025
 

@@ -9,9 +9,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from reviews import audit, services, services_drafts, uploads
-from reviews.admin import ScopedAdminMixin
-from reviews.models import Draft, Finding, ReviewStep
+from reviews import uploads
+from reviews.audit import services as audit
+from reviews.drafts import services as services_drafts
+from reviews.drafts.models import Draft, ReviewStep
+from reviews.findings import services
+from reviews.findings.models import Finding
+from reviews.scope import ScopedAdminMixin
 
 
 @admin.register(ReviewStep)

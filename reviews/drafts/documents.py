@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from reviews.models import Draft, ReviewDecision
-from reviews.services_drafts import ordered_items, report_secretary
+from reviews.drafts.models import Draft, ReviewDecision
+from reviews.drafts.services import ordered_items, report_secretary
 
 FONTS = '"Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", serif'
 HEADING_FONTS = '"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei", sans-serif'

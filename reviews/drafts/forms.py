@@ -7,17 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reviews import uploads
-from reviews.models import CycleItem, FindingSource, ReviewDecision
-from reviews.services_drafts import MAX_REFERENCE_CHARS, RECORDABLE_SOURCES
-
-
-def _checked_upload(upload):
-    if upload:
-        try:
-            uploads.check_upload(upload)
-        except uploads.UploadRefused as refused:
-            raise forms.ValidationError(refused.message, code=refused.code) from refused
-    return upload
+from reviews.cycles.models import CycleItem
+from reviews.drafts.models import ReviewDecision
+from reviews.drafts.services import MAX_REFERENCE_CHARS
 
 
 class DraftForm(forms.Form):
@@ -54,7 +46,7 @@ class DraftForm(forms.Form):
             )
 
     def clean_file(self):
-        return _checked_upload(self.cleaned_data.get("file"))
+        return uploads.checked_upload(self.cleaned_data.get("file"))
 
     def clean(self):
         cleaned = super().clean()
@@ -89,31 +81,3 @@ class ReviewForm(forms.Form):
         help_text=gettext_lazy("Required when you return the draft: say what should change."),
     )
     step = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class OrganisationChoiceField(forms.ModelChoiceField):
-    """Organisations in tree order, indented by depth, so a long list still reads as the tree."""
-
-    def label_from_instance(self, obj):
-        return "\u3000" * obj.depth + obj.name
-
-
-class FindingForm(forms.Form):
-    organisation = OrganisationChoiceField(label=gettext_lazy("Party organisation"), queryset=None)
-    source = forms.ChoiceField(
-        label=gettext_lazy("Found by"),
-        choices=[(value, label) for value, label in FindingSource.choices if value in RECORDABLE_SOURCES],
-    )
-    description = forms.CharField(label=gettext_lazy("Problem"), widget=forms.Textarea(attrs={"rows": 4}))
-    evidence = forms.FileField(
-        label=gettext_lazy("Evidence (optional)"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": uploads.ACCEPT}),
-    )
-
-    def __init__(self, *args, organisations, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations.order_by("path")
-
-    def clean_evidence(self):
-        return _checked_upload(self.cleaned_data.get("evidence"))

@@ -14,27 +14,14 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reviews import audit, uploads
-from reviews.models import (
-    Cycle,
-    CycleItem,
-    CycleItemKind,
-    Draft,
-    DraftReview,
-    DraftStatus,
-    Finding,
-    FindingSource,
-    Organisation,
-    Person,
-    Post,
-    Report,
-    ReviewDecision,
-    ReviewStep,
-    SessionStatus,
-    secretary_on,
-)
+from reviews import uploads
+from reviews.audit import services as audit
+from reviews.audit.services import save_audited
+from reviews.cycles.models import Cycle, CycleItem, CycleItemKind, Report, SessionStatus
+from reviews.drafts.models import Draft, DraftReview, DraftStatus, ReviewDecision, ReviewStep
+from reviews.findings.models import Finding, FindingSource
+from reviews.orgs.models import Organisation, Person, Post, secretary_on
 from reviews.scope import can_manage, ensure_can_manage, scope_root
-from reviews.services import _save
 
 # 四级把关: the chain most counties use; staff rename, add or drop steps and assign reviewers in the admin.
 DEFAULT_REVIEW_CHAIN = ("党建科室负责人", "分管副部长", "组织部长", "书记")
@@ -170,7 +157,7 @@ def review_chain_default(*, actor, cycle: Cycle) -> list[ReviewStep]:
     if existing:
         return existing
     return [
-        _save(
+        save_audited(
             actor=actor,
             instance=ReviewStep(cycle=cycle, order=order, title=title),
             organisation=None,
@@ -183,7 +170,7 @@ def review_chain_default(*, actor, cycle: Cycle) -> list[ReviewStep]:
 @transaction.atomic
 def review_step_save(*, actor, step: ReviewStep) -> ReviewStep:
     _ensure_county_level(actor)
-    return _save(actor=actor, instance=step, organisation=None, action_prefix="review_step")
+    return save_audited(actor=actor, instance=step, organisation=None, action_prefix="review_step")
 
 
 @transaction.atomic
@@ -449,4 +436,4 @@ def finding_record(
     )
     if evidence is not None:
         _attach(finding.evidence, evidence)
-    return _save(actor=actor, instance=finding, organisation=organisation, action_prefix="finding")
+    return save_audited(actor=actor, instance=finding, organisation=organisation, action_prefix="finding")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import views_drafts
+from reviews.drafts import views as views_drafts
 
 app_name = "drafts"
 

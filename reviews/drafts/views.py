@@ -16,27 +16,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews import documents_drafts, services_drafts, uploads
-from reviews.forms_drafts import DraftForm, ReviewForm
-from reviews.models import (
-    Appointment,
-    Cycle,
-    CycleItem,
-    CycleItemKind,
-    Draft,
-    DraftReview,
-    DraftStatus,
-    Report,
-    ReviewStep,
-    Session,
-    SessionStatus,
-)
+from reviews import uploads
+from reviews.cycles.models import Cycle, CycleItem, CycleItemKind, Report, Session, SessionStatus
+from reviews.downloads import pdf_inline_response
+from reviews.drafts import documents as documents_drafts
+from reviews.drafts import services as services_drafts
+from reviews.drafts.forms import DraftForm, ReviewForm
+from reviews.drafts.models import Draft, DraftReview, DraftStatus, ReviewStep
+from reviews.drafts.services import DraftError
+from reviews.orgs.models import Appointment
 from reviews.scope import get_visible_or_404
-from reviews.services_drafts import DraftError
 
 DEADLINE_DAYS_BEFORE = 3
 DIFF_CONTEXT = 2
@@ -490,9 +483,5 @@ def draft_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
     )
     if draft is None:
         raise Http404(_("No approved draft yet."))
-    response = HttpResponse(documents_drafts.draft_pdf(draft), content_type="application/pdf")
     filename = f"{report.organisation.name}-{_('Duty report')}-v{draft.version}.pdf"
-    response["Content-Disposition"] = content_disposition_header(False, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_inline_response(documents_drafts.draft_pdf(draft), filename)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import views_findings
+from reviews.findings import views as views_findings
 
 app_name = "findings"
 

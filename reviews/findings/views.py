@@ -17,11 +17,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from reviews import services_drafts, uploads
-from reviews.forms_drafts import FindingForm
-from reviews.models import Cycle, Finding, FindingSource
+from reviews import uploads
+from reviews.cycles.models import Cycle
+from reviews.drafts import services as services_drafts
+from reviews.drafts.services import DraftError
+from reviews.findings.forms import FindingForm
+from reviews.findings.models import Finding, FindingSource
 from reviews.scope import restrict, visible_organisations
-from reviews.services_drafts import DraftError
 
 PER_PAGE = 100
 

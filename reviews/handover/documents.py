@@ -16,9 +16,10 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from reviews.cycles.models import Session
 from reviews.documents import FONTS, css_string, render_pdf
-from reviews.documents_drafts import page_counter_css
-from reviews.models import RectificationItem, RectificationNotice, Session
+from reviews.drafts.documents import page_counter_css
+from reviews.rectification.models import RectificationItem, RectificationNotice
 
 # The body of an official notice reads in a serif (宋体-like) face; headings and tables in the sans.
 BODY_FONTS = '"Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", serif'
@@ -65,7 +66,7 @@ def notices_html(
 ) -> str:
     """The notices (with `printed_items` loaded) as one HTML document; `parts` are NOTICE and/or PROBLEMS."""
     return render_to_string(
-        "reviews/documents/notices.html",
+        "reviews/handover/notices_pdf.html",
         {
             "fonts": mark_safe(FONTS),
             "body_fonts": mark_safe(BODY_FONTS),

@@ -16,7 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reviews.models import FindingSource, RectificationItem, RectificationNotice
+from reviews.findings.models import FindingSource
+from reviews.rectification.models import RectificationItem, RectificationNotice
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 RESPONSIBLE_CHARS = RectificationItem._meta.get_field("responsible").max_length

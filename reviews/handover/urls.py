@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import views_handover
+from reviews.handover import views as views_handover
 
 app_name = "handover"
 

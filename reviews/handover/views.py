@@ -16,26 +16,21 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reviews import documents_rectification, services_rectification
-from reviews.forms_handover import FindingRowFormSet, NewProblemRowFormSet, NoticeForm
-from reviews.models import (
-    Appointment,
-    Finding,
-    Organisation,
-    Person,
-    ProblemCategory,
-    RectificationItem,
-    RectificationNotice,
-    Report,
-    Session,
-    secretary_on,
-)
+from reviews.cycles.models import Report, Session
+from reviews.downloads import pdf_inline_response
+from reviews.findings.models import Finding
+from reviews.handover import documents as documents_rectification
+from reviews.handover import services as handover_services
+from reviews.handover.forms import FindingRowFormSet, NewProblemRowFormSet, NoticeForm
+from reviews.handover.services import ItemDraft
+from reviews.orgs.models import Appointment, Organisation, Person, secretary_on
+from reviews.rectification import services as rectification_services
+from reviews.rectification.models import ProblemCategory, RectificationItem, RectificationNotice
+from reviews.rectification.services import RectificationError
 from reviews.scope import can_manage, get_visible_or_404
-from reviews.services_rectification import ItemDraft, RectificationError
 
 NEW_PROBLEM_ROWS = 2
 
@@ -66,14 +61,6 @@ def _secretaries(reports: list[Report], day: datetime.date) -> dict[int, Person]
     return people
 
 
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 # ---------------------------------------------------------------------------------------------------
 # The session: one row per reporting organisation
 
@@ -84,7 +71,7 @@ def session_overview(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_or_404(request, session_id)
     reports = list(session.reports.select_related("organisation", "secretary").order_by("order"))
     org_ids = [r.organisation_id for r in reports]
-    secretaries = _secretaries(reports, services_rectification.today())
+    secretaries = _secretaries(reports, rectification_services.today())
     # The same problems as services_rectification.handover_findings, counted for all organisations at once.
     pending = dict(
         Finding.objects.filter(
@@ -211,7 +198,7 @@ def organisation_handover(request: HttpRequest, session_id: int, org_id: int) ->
     if report is None:
         raise Http404
     organisation = report.organisation
-    day = services_rectification.today()
+    day = rectification_services.today()
     secretary = report.secretary or secretary_on(organisation, day)
     default_responsible = secretary.name if secretary else ""
     categories = {c.pk: c for c in ProblemCategory.objects.all()}
@@ -231,7 +218,7 @@ def organisation_handover(request: HttpRequest, session_id: int, org_id: int) ->
         if all(valid):
             drafts = _drafts(found, new, categories=categories, secretary=secretary)
             try:
-                notice = services_rectification.notice_issue(
+                notice = handover_services.notice_issue(
                     actor=request.user,
                     session=session,
                     organisation=organisation,
@@ -257,11 +244,9 @@ def organisation_handover(request: HttpRequest, session_id: int, org_id: int) ->
             error_message = _("Some entries need correcting (see the marked rows); nothing has been issued.")
         status = 400
     else:
-        deadline = services_rectification.default_deadline(day)
-        header = NoticeForm(
-            initial={"issuer": services_rectification.default_issuer(session), "issued_on": day}
-        )
-        pending = list(services_rectification.handover_findings(session, organisation))
+        deadline = handover_services.default_deadline(day)
+        header = NoticeForm(initial={"issuer": handover_services.default_issuer(session), "issued_on": day})
+        pending = list(handover_services.handover_findings(session, organisation))
         found = FindingRowFormSet(
             prefix="f",
             initial=[_finding_initial(f, default_responsible, deadline) for f in pending],
@@ -307,7 +292,7 @@ def can_read_notice(user, notice: RectificationNotice) -> bool:
         return False
     if user.is_staff and (can_manage(user, notice.session.host) or can_manage(user, notice.organisation)):
         return True
-    secretary = secretary_on(notice.organisation, services_rectification.today())
+    secretary = secretary_on(notice.organisation, rectification_services.today())
     if secretary is not None and secretary.user_id == user.pk:
         return True
     return notice.items.filter(responsible_person__user=user).exists()
@@ -350,7 +335,7 @@ def _filename(notice: RectificationNotice, what: str) -> str:
 @require_GET
 def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = _notice_or_404(request, notice_id)
-    return _pdf_response(
+    return pdf_inline_response(
         documents_rectification.notice_pdf(notice), _filename(notice, _("Rectification notice"))
     )
 
@@ -359,7 +344,7 @@ def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
 @require_GET
 def problems_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = _notice_or_404(request, notice_id)
-    return _pdf_response(
+    return pdf_inline_response(
         documents_rectification.problem_list_pdf(notice), _filename(notice, _("List of problems"))
     )
 
@@ -371,4 +356,6 @@ def session_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
     if not RectificationNotice.objects.filter(session=session).exists():
         raise Http404(_("No notice has been issued in this session yet."))
     what = _("Rectification notices")
-    return _pdf_response(documents_rectification.session_notices_pdf(session), f"{session.title}-{what}.pdf")
+    return pdf_inline_response(
+        documents_rectification.session_notices_pdf(session), f"{session.title}-{what}.pdf"
+    )

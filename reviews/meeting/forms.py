@@ -7,7 +7,7 @@ optional except the asker's role, because a card is saved while it is being type
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import AskerRole, Comment, Question, Satisfaction
+from reviews.meeting.models import AskerRole, Comment, Question, Satisfaction
 
 NAME_MAX = 40
 TEXT_MAX = 10000  # a question, an answer or a comment: a few paragraphs at most

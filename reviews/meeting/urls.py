@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import views_clerk as views
+from reviews.meeting import views
 
 app_name = "clerk"
 

@@ -21,9 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews import services
-from reviews.forms import CommentForm, QuestionForm
-from reviews.models import Comment, Question, Report, Session, secretary_on
+from reviews.cycles.models import Report, Session
+from reviews.meeting import services
+from reviews.meeting.forms import CommentForm, QuestionForm
+from reviews.meeting.models import Comment, Question
+from reviews.orgs.models import secretary_on
 from reviews.scope import get_visible_or_404, staff_required
 
 # A card added on the page carries a random key of its own until the server gives it an id: when the
@@ -101,7 +103,7 @@ def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
         "blank_comment": CommentForm(auto_id="cnew-%s"),
         "commenters": list(commenters) if report else [],
     }
-    return render(request, "reviews/clerk/session.html", context)
+    return render(request, "reviews/meeting/session.html", context)
 
 
 def _chosen(reports: list[Report], wanted: str, current_id: int | None) -> Report | None:
@@ -183,7 +185,7 @@ def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
     report = question.report
     if request.method == "GET":
         context = {"question": question, "report": report, "session": report.session}
-        return render(request, "reviews/clerk/question_delete.html", context)
+        return render(request, "reviews/meeting/question_delete.html", context)
     try:
         services.question_delete(actor=request.user, question=question)
     except services.MeetingError as error:

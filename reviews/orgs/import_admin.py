@@ -7,7 +7,6 @@ lives in the uploader's session, and the file is checked again when confirmed.
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -21,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from reviews.imports import (
+from reviews.downloads import attachment_response
+from reviews.orgs.imports import (
     TEMPLATE_FILENAME,
     XLSX_CONTENT_TYPE,
     ImportPlan,
@@ -153,12 +153,9 @@ def confirm_view(request: HttpRequest, *, model_admin) -> HttpResponse:
 
 def template_view(request: HttpRequest) -> HttpResponse:
     _ensure_permission(request)
-    response = HttpResponse(build_template_workbook(), content_type=XLSX_CONTENT_TYPE)
-    # An ASCII name for old clients, the Chinese one (RFC 5987) for everyone else.
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"import-template.xlsx\"; filename*=UTF-8''{quote(TEMPLATE_FILENAME)}"
+    return attachment_response(
+        TEMPLATE_FILENAME, XLSX_CONTENT_TYPE, build_template_workbook(), fallback="import-template.xlsx"
     )
-    return response
 
 
 def _messages_of(error: Exception) -> list[str]:

@@ -1,5 +1,7 @@
 """Import party organisations and their secretaries from an Excel workbook (党组织与书记导入).
 
+Kept whole (~1,000 lines): read → check → plan → apply of one workbook; each step needs the others' rows.
+
 `parse_workbook` reads the whole file, checks every row against the file itself and the database,
 and returns an `ImportPlan`: what would be created, changed or left alone, and every problem found.
 `apply_plan` writes a valid plan in one transaction through the services, so an import is scoped
@@ -22,8 +24,9 @@ from django.utils.translation import gettext_noop
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from reviews import audit, services
-from reviews.models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
+from reviews.audit import services as audit
+from reviews.orgs import services
+from reviews.orgs.models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
 from reviews.scope import scope_root
 
 ORG_SHEET = "党组织"

@@ -7,8 +7,13 @@ checked and recorded; the admin shows them, scoped to the user's subtree.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from reviews.admin import ScopedAdminMixin
-from reviews.models import FollowUpReview, ProblemCategory, RectificationItem, RectificationNotice
+from reviews.rectification.models import (
+    FollowUpReview,
+    ProblemCategory,
+    RectificationItem,
+    RectificationNotice,
+)
+from reviews.scope import ScopedAdminMixin
 
 
 @admin.register(ProblemCategory)

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
-import unicodedata
-from urllib.parse import quote
 
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -22,8 +18,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reviews import services_rectification
-from reviews.models import OWING_STATUSES, Appointment, Cycle, RectificationEvent, RectificationEventKind
+from reviews.cycles.models import Cycle
+from reviews.downloads import safe_filename
+from reviews.orgs.models import Appointment
+from reviews.rectification import services as services_rectification
+from reviews.rectification.models import OWING_STATUSES, RectificationEvent, RectificationEventKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -91,36 +90,6 @@ def ledger_filename(cycle: Cycle, day: datetime.date) -> str:
     return safe_filename(
         _("%(cycle)s-rectification-ledger-%(date)s.xlsx") % {"cycle": cycle.name, "date": day}
     )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Sending a file (the pattern of scoring.exports, repeated: reviews never imports scoring)
-
-
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-
-
-def safe_filename(name: str) -> str:
-    """A file name any OS accepts: path separators, reserved and control characters become '_'."""
-    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .")
-    return name or "download"
-
-
-def attachment_response(filename: str, content_type: str, content: bytes) -> HttpResponse:
-    """A download. RFC 6266/5987: an ASCII ``filename`` fallback and the UTF-8 ``filename*``; never cached."""
-    filename = safe_filename(filename)
-    if filename.isascii():
-        fallback = filename
-    else:
-        _stem, dot, extension = filename.rpartition(".")
-        fallback = f"download.{extension}" if dot and extension.isascii() else "download"
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
-    response["Content-Length"] = str(len(content))
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -11,17 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reviews import uploads
-from reviews.forms_drafts import OrganisationChoiceField
-from reviews.models import Cycle, FollowUpOutcome, RectificationStatus, Sector, Session
-
-
-def _checked_upload(upload):
-    if upload:
-        try:
-            uploads.check_upload(upload)
-        except uploads.UploadRefused as refused:
-            raise forms.ValidationError(refused.message, code=refused.code) from refused
-    return upload
+from reviews.cycles.models import Cycle, Session
+from reviews.orgs.forms import OrganisationChoiceField
+from reviews.orgs.models import Sector
+from reviews.rectification.models import FollowUpOutcome, RectificationStatus
 
 
 def _evidence_field() -> forms.FileField:
@@ -48,7 +41,7 @@ class ProgressForm(forms.Form):
     evidence = _evidence_field()
 
     def clean_evidence(self):
-        return _checked_upload(self.cleaned_data.get("evidence"))
+        return uploads.checked_upload(self.cleaned_data.get("evidence"))
 
 
 class SubmitForm(forms.Form):
@@ -62,7 +55,7 @@ class SubmitForm(forms.Form):
     evidence = _evidence_field()
 
     def clean_evidence(self):
-        return _checked_upload(self.cleaned_data.get("evidence"))
+        return uploads.checked_upload(self.cleaned_data.get("evidence"))
 
 
 class VerifyForm(forms.Form):

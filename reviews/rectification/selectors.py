@@ -17,14 +17,14 @@ from fractions import Fraction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from reviews.models import (
+from reviews.orgs.models import Organisation, Sector
+from reviews.rectification.models import (
     OWING_STATUSES,
     FollowUpOutcome,
-    Organisation,
     RectificationItem,
     RectificationStatus,
-    Sector,
 )
+from reviews.rectification.services import today as local_today
 
 SHARED_PROBLEM_MIN_ORGANISATIONS = 3
 SHARED_PROBLEM_NAMES = 5
@@ -360,8 +360,6 @@ def organisation_record(
 ) -> dict[int, RectificationRecord]:
     """Cycle id → the organisation's items in that cycle: items, verified, overdue, relapsed (one query)."""
     if today is None:
-        from reviews.services_rectification import today as local_today
-
         today = local_today()
     rows = (
         RectificationItem.objects.filter(organisation=organisation)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import views_rectification as views
+from reviews.rectification import views
 
 app_name = "rectification"
 

@@ -1,7 +1,7 @@
 """Rectification (整改) pages: the secretary's items, one item's record and steps, staff's list of a cycle,
 the ledger, and the follow-up review (回头看).
 
-Who may act is the services' business (reviews.services_rectification); the pages only show what the user
+Who may act is the services' business (reviews.rectification.services); the pages only show what the user
 may do in the item's current state. An item the user may not read is a 404, as if it did not exist; a step
 outside the user's role is a 403; a step the item's state refuses is a 409 with the service's message.
 Every step posts to its own URL and redirects back (post-redirect-get), so a reload does not post twice.
@@ -22,8 +22,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews import exports_rectification, services_rectification, uploads
-from reviews.forms_rectification import (
+from reviews import uploads
+from reviews.cycles.models import Cycle, Session
+from reviews.downloads import attachment_response
+from reviews.rectification import exports as exports_rectification
+from reviews.rectification import services as services_rectification
+from reviews.rectification.forms import (
     ExtendForm,
     FollowUpMarkForm,
     FollowUpStartForm,
@@ -33,18 +37,16 @@ from reviews.forms_rectification import (
     SubmitForm,
     VerifyForm,
 )
-from reviews.models import (
+from reviews.rectification.models import (
     OWING_STATUSES,
-    Cycle,
     FollowUpOutcome,
     FollowUpReview,
     RectificationItem,
     RectificationNotice,
     RectificationStatus,
-    Session,
 )
+from reviews.rectification.services import RectificationError
 from reviews.scope import get_visible_or_404, restrict, visible_organisations
-from reviews.services_rectification import RectificationError
 
 PER_PAGE = 100
 
@@ -331,7 +333,7 @@ def ledger(request: HttpRequest, cycle_id: int) -> HttpResponse:
     items = exports_rectification.ordered(form.apply(in_scope, today), today)
     lines = exports_rectification.ledger_title_lines(cycle, form.description(), today)
     content = exports_rectification.ledger_workbook(items, lines, today)
-    return exports_rectification.attachment_response(
+    return attachment_response(
         exports_rectification.ledger_filename(cycle, today), exports_rectification.XLSX, content
     )
 

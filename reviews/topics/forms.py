@@ -6,8 +6,9 @@ The services check everything again; the forms are there to put a message beside
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import Report, SuggestionSource, TopicCategory
-from reviews.services import (
+from reviews.cycles.models import Report
+from reviews.topics.models import SuggestionSource, TopicCategory
+from reviews.topics.services import (
     NAME_MAX,
     PHONE_PATTERN,
     PUBLIC_SOURCES,

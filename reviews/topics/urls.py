@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import views_topics as views
+from reviews.topics import views
 
 app_name = "topics"
 

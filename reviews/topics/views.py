@@ -8,7 +8,6 @@ service's refusal (TopicError) shown as a page message.
 
 import math
 import time
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,8 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews import documents, services
-from reviews.forms_topics import (
+from reviews import documents as reviews_documents
+from reviews.cycles.models import Report, Session
+from reviews.downloads import attachment_response
+from reviews.scope import get_visible_or_404, staff_required
+from reviews.topics import documents as topics_documents
+from reviews.topics import selectors as topics_selectors
+from reviews.topics import services as topics_services
+from reviews.topics.forms import (
     PosterForm,
     PublicSuggestionForm,
     StaffSuggestionForm,
@@ -30,9 +35,8 @@ from reviews.forms_topics import (
     TopicTextForm,
     organisation_id,
 )
-from reviews.models import Report, Session, TopicCall, TopicCategory, TopicSuggestion
-from reviews.scope import get_visible_or_404, staff_required
-from reviews.services import CLOSED_STATUSES, TopicError
+from reviews.topics.models import TopicCall, TopicCategory, TopicSuggestion
+from reviews.topics.services import CLOSED_STATUSES, TopicError
 
 # ---------------------------------------------------------------------------------------------------
 # Flood guard: at most SUGGESTIONS_PER_WINDOW suggestions per client address in a sliding window.
@@ -132,7 +136,7 @@ def propose(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.suggestion_submit_public(
+                topics_services.suggestion_submit_public(
                     call_token=token,
                     organisation_id=organisation_id(data["organisation"]),
                     text=data["text"],
@@ -184,16 +188,16 @@ def _form_errors(form) -> str:
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id)
     call = TopicCall.objects.filter(session=session).first()
-    board = services.session_topic_board(session)
+    board = topics_selectors.session_topic_board(session)
     reports = [line.report for line in board if line.report is not None]
-    url = documents.propose_url(call) if call else ""
+    url = topics_documents.propose_url(call) if call else ""
     context = {
         "session": session,
         "call": call,
         "propose_url": url,
-        "qr": mark_safe(documents.qr_svg(url, "tp-qr")) if call else "",
-        "session_counts": services.session_topic_counts(session),
-        "cycle_counts": services.cycle_topic_counts(session.cycle, request.user),
+        "qr": mark_safe(reviews_documents.qr_svg(url, "tp-qr")) if call else "",
+        "session_counts": topics_selectors.session_topic_counts(session),
+        "cycle_counts": topics_selectors.cycle_topic_counts(session.cycle, request.user),
         "board": board,
         "reporter_count": len(reports),
         "categories": list(TopicCategory.objects.all()),
@@ -209,7 +213,7 @@ def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
 def call_open(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id)
     try:
-        services.topic_call_open(actor=request.user, session=session)
+        topics_services.topic_call_open(actor=request.user, session=session)
     except TopicError as error:
         messages.error(request, error.message)
     else:
@@ -222,7 +226,7 @@ def call_open(request: HttpRequest, session_id: int) -> HttpResponse:
 def call_close(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id)
     try:
-        services.topic_call_close(actor=request.user, session=session)
+        topics_services.topic_call_close(actor=request.user, session=session)
     except TopicError as error:
         messages.error(request, error.message)
     else:
@@ -230,18 +234,6 @@ def call_close(request: HttpRequest, session_id: int) -> HttpResponse:
             request, _("The call for topics is closed; the public link no longer takes suggestions.")
         )
     return _back(session)
-
-
-def _attachment(filename: str, content_type: str, content: bytes) -> HttpResponse:
-    """A download with an ASCII fallback name and the UTF-8 one (RFC 6266/5987)."""
-    filename = "".join(c for c in filename if c not in '/\\:*?"<>|\r\n')
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"topic-poster.pdf\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
-    response["Content-Length"] = str(len(content))
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @staff_required
@@ -254,8 +246,13 @@ def poster(request: HttpRequest, session_id: int) -> HttpResponse:
         return _back(session)
     form = PosterForm(request.GET)
     deadline = form.cleaned_data["deadline"] if form.is_valid() else ""
-    pdf = documents.topic_poster_pdf(session, call, deadline=deadline)
-    return _attachment(_("Call for topics %(title)s.pdf") % {"title": session.title}, "application/pdf", pdf)
+    pdf = topics_documents.topic_poster_pdf(session, call, deadline=deadline)
+    return attachment_response(
+        _("Call for topics %(title)s.pdf") % {"title": session.title},
+        "application/pdf",
+        pdf,
+        fallback="topic-poster.pdf",
+    )
 
 
 @staff_required
@@ -271,7 +268,7 @@ def suggestion_enter(request: HttpRequest, session_id: int) -> HttpResponse:
     org_id = organisation_id(data["organisation"])
     organisation = next((r.organisation for r in reports if r.organisation_id == org_id), None)
     try:
-        suggestion = services.suggestion_enter(
+        suggestion = topics_services.suggestion_enter(
             actor=request.user,
             session=session,
             organisation=organisation,
@@ -305,12 +302,12 @@ def classify(request: HttpRequest, session_id: int) -> HttpResponse:
     categories = {str(c.pk): c for c in TopicCategory.objects.all()}
     changed = 0
     anchor = request.POST.get("anchor", "")
-    for suggestion in services.suggestions_of_session(session, chosen):
+    for suggestion in topics_selectors.suggestions_of_session(session, chosen):
         category = categories.get(chosen[suggestion.pk])
         if suggestion.category_id == (category.pk if category else None):
             continue
         try:
-            services.suggestion_classify(actor=request.user, suggestion=suggestion, category=category)
+            topics_services.suggestion_classify(actor=request.user, suggestion=suggestion, category=category)
         except TopicError as error:
             messages.error(request, error.message)
         else:
@@ -327,13 +324,15 @@ def merge(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id)
     anchor = request.POST.get("anchor", "")
     ids = [int(i) for i in request.POST.getlist("merge") if i.isdigit()]
-    chosen = list(services.suggestions_of_session(session, ids).order_by("-supporters", "created_at", "pk"))
+    chosen = list(
+        topics_selectors.suggestions_of_session(session, ids).order_by("-supporters", "created_at", "pk")
+    )
     if len(chosen) < 2:
         messages.error(request, _("Tick at least two suggestions to merge."))
         return _back(session, anchor)
     target, others = chosen[0], chosen[1:]
     try:
-        target = services.suggestions_merge(actor=request.user, target=target, others=others)
+        target = topics_services.suggestions_merge(actor=request.user, target=target, others=others)
     except TopicError as error:
         messages.error(request, error.message)
     else:
@@ -371,7 +370,7 @@ def topic_assign(request: HttpRequest, report_id: int) -> HttpResponse:
         messages.error(request, _("Type the topic, or adopt one of the suggestions."))
         return _back(report.session, f"org-{report.pk}")
     try:
-        report = services.report_topic_assign(
+        report = topics_services.report_topic_assign(
             actor=request.user, report=report, text=text, suggestion=suggestion
         )
     except TopicError as error:
@@ -397,7 +396,7 @@ def categories(request: HttpRequest) -> HttpResponse:
         form = TopicCategoryForm(request.POST, instance=instance, prefix=prefix)
         if form.is_valid():
             try:
-                services.topic_category_save(actor=request.user, category=form.instance)
+                topics_services.topic_category_save(actor=request.user, category=form.instance)
             except TopicError as error:
                 messages.error(request, error.message)
             else:
@@ -420,7 +419,7 @@ def category_delete(request: HttpRequest, category_id: int) -> HttpResponse:
     category = TopicCategory.objects.filter(pk=category_id).first()
     if category is not None:
         try:
-            services.topic_category_delete(actor=request.user, category=category)
+            topics_services.topic_category_delete(actor=request.user, category=category)
         except TopicError as error:
             messages.error(request, error.message)
         else:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring import views_delegate as views
+from scoring.ballots import views
 
 app_name = "vote"
 

@@ -18,19 +18,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews.models import Report, Satisfaction
-from scoring import codes, selectors, services, throttle
-from scoring.models import (
-    GRADE_LABELS,
-    Ballot,
-    Credential,
-    Criterion,
-    GradeChoice,
-    ModeChoice,
-    Scheme,
-    ScoringStatus,
-)
-from scoring.services import ScoringError
+from reviews.cycles.models import Report
+from reviews.meeting.models import Satisfaction
+from scoring import selectors
+from scoring.ballots import services as ballots_services
+from scoring.ballots.models import Ballot
+from scoring.codes import services as codes_services
+from scoring.codes import throttle
+from scoring.codes import tokens as codes
+from scoring.codes.models import Credential
+from scoring.errors import ScoringError
+from scoring.schemes.models import GRADE_LABELS, Criterion, GradeChoice, ModeChoice, Scheme, ScoringStatus
 
 MARK_FIELD = re.compile(r"^m-(\d{1,18})-(\d{1,18})$", re.ASCII)
 SATISFACTION_FIELD = re.compile(r"^s-(\d{1,18})$", re.ASCII)
@@ -156,12 +154,12 @@ def entry(request: HttpRequest) -> HttpResponse:
         elif not codes.normalise_short(typed):
             error = _("Type the 10-character code printed on your slip.")
         else:
-            found = services.credential_lookup(typed)
+            found = codes_services.credential_lookup(typed)
             if found is not None:
                 return redirect("vote:ballot", code=found[1])
             throttle.record_failure(request)
             error = _("No code matches what you typed. Check your slip and try again.")
-    return render(request, "scoring/delegate/entry.html", {"typed": typed, "error": error}, status=status)
+    return render(request, "scoring/ballots/entry.html", {"typed": typed, "error": error}, status=status)
 
 
 @never_cache
@@ -197,7 +195,7 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
         else "",
         "submission": _submission_or_new(request.POST),
     }
-    return render(request, "scoring/delegate/review.html", context)
+    return render(request, "scoring/ballots/review.html", context)
 
 
 @never_cache
@@ -212,7 +210,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
         submission = request.POST.get("submission", "")
         if not 0 < len(submission) <= SUBMISSION_MAX_LENGTH:
             raise _tampered()
-        stored = services.ballot_submit(
+        stored = ballots_services.ballot_submit(
             code=code,
             marks=marks,
             submission_key=submission,
@@ -238,9 +236,9 @@ def receipt(request: HttpRequest, code: str, receipt: str) -> HttpResponse:
             "title": _("Page not found"),
             "message": _("The page you asked for does not exist or has been removed."),
         }
-        return render(request, "scoring/delegate/refused.html", context, status=404)
+        return render(request, "scoring/ballots/refused.html", context, status=404)
     context = {"receipt": codes.format_short(receipt), "draft_key": _draft_key(short)}
-    return render(request, "scoring/delegate/receipt.html", context)
+    return render(request, "scoring/ballots/receipt.html", context)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -251,7 +249,7 @@ def _lookup(request: HttpRequest, code: str) -> tuple[Credential, str] | HttpRes
     minutes = throttle.minutes_blocked(request)
     if minutes:
         return _too_many(request, minutes)
-    found = services.credential_lookup(code)
+    found = codes_services.credential_lookup(code)
     if found is None:
         throttle.record_failure(request)
         return _refused(request, code, "unknown")
@@ -307,7 +305,7 @@ def _refused(request: HttpRequest, code: str, reason: str, short: str = "") -> H
         "recover_key": _draft_key(short) if reason == "used" and short and request.method == "GET" else "",
     }
     status = 404 if reason == "unknown" else 409 if request.method == "POST" else 200
-    return render(request, "scoring/delegate/refused.html", context, status=status)
+    return render(request, "scoring/ballots/refused.html", context, status=status)
 
 
 def _too_many_message(minutes: int) -> str:
@@ -316,7 +314,7 @@ def _too_many_message(minutes: int) -> str:
 
 def _too_many(request: HttpRequest, minutes: int) -> HttpResponse:
     context = {"title": _("Please try again later"), "message": _too_many_message(minutes)}
-    return render(request, "scoring/delegate/refused.html", context, status=429)
+    return render(request, "scoring/ballots/refused.html", context, status=429)
 
 
 def _submit_refused(request: HttpRequest, code: str, error: ScoringError) -> HttpResponse:
@@ -344,7 +342,7 @@ def _ballot_page(
         "error": error,
         "points_max": _plain(sum((c.max_points for c in opened.criteria), Decimal(0))),
     }
-    return render(request, "scoring/delegate/ballot.html", context, status=status)
+    return render(request, "scoring/ballots/ballot.html", context, status=status)
 
 
 def _page_context(opened: Opened) -> dict:

@@ -19,10 +19,14 @@ from django.db.models import Count, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from reviews import selectors as review_selectors
-from reviews.models import Cycle, Organisation, Report, Session
+from reviews.cycles.models import Cycle, Report, Session
+from reviews.orgs.models import Organisation
+from reviews.rectification import selectors as review_selectors
 from scoring import tally
-from scoring.models import GRADE_LABELS, Ballot, Credential, EvaluatorGroup, ResultSnapshot
+from scoring.ballots.models import Ballot
+from scoring.codes.models import Credential
+from scoring.results.models import ResultSnapshot
+from scoring.schemes.models import GRADE_LABELS, EvaluatorGroup
 from scoring.selectors import report_key
 
 COUNTY, TOWNSHIP, VILLAGE = 0, 1, 2

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring import views_dashboard as views
+from scoring.dashboard import views
 
 app_name = "dashboard"
 

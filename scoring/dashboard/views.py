@@ -12,16 +12,18 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from reviews import selectors as review_selectors
-from reviews import services_rectification
-from reviews.models import Appointment, Cycle, Organisation, RectificationItem, Session
+from reviews.cycles.models import Cycle, Session
+from reviews.orgs.models import Appointment, Organisation
+from reviews.rectification import selectors as review_selectors
+from reviews.rectification import services as services_rectification
+from reviews.rectification.models import RectificationItem
 from reviews.scope import can_manage, get_visible_or_404, restrict, scope_root, staff_required
-from scoring import dashboard
+from scoring.dashboard import selectors as dashboard
 
 OVERDUE_SHOWN = 50
 ORGANISATIONS_SHOWN = 100
 MAX_MIN_ORGANISATIONS = 1000
-OVERDUE_FILTER = "overdue=yes"  # the items page's filter (reviews.forms_rectification: yes / no)
+OVERDUE_FILTER = "overdue=yes"  # the items page's filter (reviews.rectification.forms: yes / no)
 
 
 def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
@@ -46,7 +48,7 @@ def _subtree_roots(user) -> tuple[Organisation | None, list[Organisation]]:
 
 
 def _overdue_list_url(cycle: Cycle) -> str:
-    """The cycle's rectification items page (reviews.urls_rectification), overdue items only."""
+    """The cycle's rectification items page (reviews.rectification.urls), overdue items only."""
     for name in ("rectification:cycle", "rectification:list"):
         try:
             return f"{reverse(name, args=[cycle.pk])}?{OVERDUE_FILTER}"

@@ -18,28 +18,27 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import services_rectification as rect
-from reviews.demo import COUNTY_CODE, SessionSpec, demo_plan, reporter_codes
-from reviews.demo_before import SECRETARY_LOGIN
-from reviews.models import (
-    Cycle,
-    Finding,
-    FindingSource,
+from reviews.cycles.models import Cycle, Report, Session, SessionStatus
+from reviews.demo.before_meeting import SECRETARY_LOGIN
+from reviews.demo.county import COUNTY_CODE, SessionSpec, demo_plan, reporter_codes
+from reviews.findings.models import Finding, FindingSource
+from reviews.handover import services as handover_services
+from reviews.orgs.models import Organisation, secretary_on
+from reviews.rectification import services as rectification_services
+from reviews.rectification.models import (
     FollowUpMark,
     FollowUpOutcome,
-    Organisation,
     ProblemCategory,
     RectificationEvent,
     RectificationEventKind,
     RectificationItem,
     RectificationStatus,
-    Report,
-    Session,
-    SessionStatus,
-    secretary_on,
 )
-from scoring import services
-from scoring.models import EvaluatorGroup
+from scoring.ballots import services as ballots_services
+from scoring.codes import services as codes_services
+from scoring.results import services as results_services
+from scoring.schemes import services as schemes_services
+from scoring.schemes.models import EvaluatorGroup
 
 CYCLE_YEAR = 2024
 CYCLE_NAME = "2024年度抓基层党建工作述职评议"
@@ -131,7 +130,7 @@ def _session(spec: SessionSpec, cycle: Cycle, plan) -> Session:
 
 def _score(session: Session, actor, rng: random.Random) -> int:
     """Issue codes, let every delegate vote (each reporter has a standing the votes lean to), publish."""
-    scheme = services.scheme_create_default(actor=actor, session=session)
+    scheme = schemes_services.scheme_create_default(actor=actor, session=session)
     criteria = list(scheme.criteria.order_by("order"))
     reports = list(session.reports.order_by("order"))
     standing = {report.pk: rng.random() for report in reports}
@@ -140,8 +139,8 @@ def _score(session: Session, actor, rng: random.Random) -> int:
     counts = BALLOTS[session.title]
     issued = []
     for group, count in zip((leaders, delegates), counts, strict=True):
-        issued += services.credentials_issue(actor=actor, session=session, group=group, count=count)
-    services.scoring_open(actor=actor, session=session)
+        issued += codes_services.credentials_issue(actor=actor, session=session, group=group, count=count)
+    ballots_services.scoring_open(actor=actor, session=session)
     for n, code in enumerate(issued):
         marks = {}
         for report in reports:
@@ -149,9 +148,9 @@ def _score(session: Session, actor, rng: random.Random) -> int:
             weights = [0.15 + lean, 0.5, 0.35 - lean * 0.3, 0.08 - lean * 0.07]
             for criterion in criteria:
                 marks[(report.pk, criterion.pk)] = rng.choices(grades, weights)[0]
-        services.ballot_submit(code=code.token, marks=marks, submission_key=f"demo-{n}")
-    services.scoring_close(actor=actor, session=session)
-    services.results_publish(actor=actor, session=session)
+        ballots_services.ballot_submit(code=code.token, marks=marks, submission_key=f"demo-{n}")
+    ballots_services.scoring_close(actor=actor, session=session)
+    results_services.results_publish(actor=actor, session=session)
     return len(issued)
 
 
@@ -171,20 +170,20 @@ def _hand_over(session: Session, actor, rng: random.Random, categories) -> list[
                 created_by=actor,
             )
             drafts.append(
-                rect.ItemDraft(
+                handover_services.ItemDraft(
                     finding=finding,
                     problem=problem,
                     measures=measures,
                     responsible=report.secretary.name if report.secretary else "书记",
                     responsible_person=report.secretary,
-                    deadline=rect.add_months(issued_on, months),
+                    deadline=handover_services.add_months(issued_on, months),
                     category=categories.get(category),
                     commit_analyse="班子专题研究，查找思想和制度上的根源。",
                     commit_correct=measures,
                     commit_establish="形成长效机制，纳入年度党建责任清单。",
                 )
             )
-        notice = rect.notice_issue(
+        notice = handover_services.notice_issue(
             actor=actor, session=session, organisation=report.organisation, items=drafts, issued_on=issued_on
         )
         items += list(notice.items.order_by("number"))
@@ -284,7 +283,7 @@ def demo_history_seed() -> HistorySummary:
             )
         summary.items += len(items)
     _follow_up(cycle, county_staff, rng)
-    today = rect.today()
+    today = rectification_services.today()
     all_items = RectificationItem.objects.filter(cycle=cycle)
     summary.verified = all_items.filter(status=RectificationStatus.VERIFIED).count()
     summary.overdue = all_items.overdue(today).count()
@@ -293,14 +292,16 @@ def demo_history_seed() -> HistorySummary:
 
 def _follow_up(cycle: Cycle, actor, rng: random.Random) -> None:
     county = Organisation.objects.get(code=COUNTY_CODE)
-    review = rect.follow_up_start(
+    review = rectification_services.follow_up_start(
         actor=actor,
         cycle=cycle,
         scope=county,
         title="2024年度述职评议问题整改“回头看”",
         started_on=FOLLOW_UP_ON,
     )
-    verified = list(rect.follow_up_items(review).order_by("organisation__path", "number")[:12])
+    verified = list(
+        rectification_services.follow_up_items(review).order_by("organisation__path", "number")[:12]
+    )
     for n, item in enumerate(verified):
         relapsed = n in (3, 8)
         FollowUpMark.objects.create(

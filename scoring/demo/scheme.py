@@ -2,10 +2,10 @@
 
 from django.db import transaction
 
-from reviews.demo import SESSIONS
-from reviews.models import Session
-from scoring import services
-from scoring.models import EvaluatorGroup, Scheme
+from reviews.cycles.models import Session
+from reviews.demo.county import SESSIONS
+from scoring.schemes import services
+from scoring.schemes.models import EvaluatorGroup, Scheme
 
 DEMO_PAPER_FORMS = 20  # paper 测评表 printed for the representatives' group
 

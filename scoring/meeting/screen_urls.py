@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring import views_meeting as views
+from scoring.meeting import views
 
 app_name = "screen"
 

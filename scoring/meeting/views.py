@@ -40,13 +40,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from reviews import services as review_services
-from reviews.models import Report, ReportStage, ScreenMode, Session
+from reviews.cycles.models import Report, ReportStage, ScreenMode, Session
+from reviews.meeting import services as review_services
 from reviews.scope import get_visible_or_404, staff_required
-from scoring import selectors, services, tally
-from scoring.models import GRADE_LABELS, Ballot, ComponentScore, ResultSnapshot, Scheme, ScoringStatus
-from scoring.services import ScoringError
-from scoring.views_manage import _secretaries
+from scoring import selectors, tally
+from scoring.ballots import services as ballots_services
+from scoring.ballots.models import Ballot
+from scoring.errors import ScoringError
+from scoring.meeting import services as meeting_services
+from scoring.results.models import ComponentScore, ResultSnapshot
+from scoring.schemes.models import GRADE_LABELS, Scheme, ScoringStatus
 
 RANKING_CACHE_SECONDS = 600
 WARN_SECONDS = 60  # the timer turns amber in the last minute
@@ -174,7 +177,7 @@ def _live_context(session: Session, secretaries: dict[int, str] | None = None) -
     now = timezone.now()
     current = session.current_report
     if current is not None and secretaries is None:
-        secretaries = _secretaries(session, [current])
+        secretaries = selectors.secretary_names(session, [current])
     return {
         "session": session,
         "current": current,
@@ -188,7 +191,7 @@ def _live_context(session: Session, secretaries: dict[int, str] | None = None) -
 
 def _console_context(session: Session) -> dict:
     reports = selectors.session_reports(session)
-    names = _secretaries(session, reports)
+    names = selectors.secretary_names(session, reports)
     for report in reports:
         report.secretary_name = names.get(report.pk, "")
     following = next((r for r in reports if r.stage == ReportStage.PENDING), None)
@@ -358,7 +361,7 @@ def scoring_open(request: HttpRequest, session_id: int) -> HttpResponse:
     return _act(
         request,
         session,
-        lambda _v: services.scoring_open(actor=request.user, session=session),
+        lambda _v: ballots_services.scoring_open(actor=request.user, session=session),
         _("Scoring has started. The scoring scheme is now locked."),
     )
 
@@ -371,7 +374,7 @@ def scoring_close(request: HttpRequest, session_id: int) -> HttpResponse:
     def close(_version: int) -> None:
         if request.POST.get("confirm") != "yes":
             raise ScoringError(_("Tick the box to confirm that scoring should end."), code="confirm")
-        services.scoring_close(actor=request.user, session=session)
+        ballots_services.scoring_close(actor=request.user, session=session)
 
     return _act(request, session, close, _("Scoring has ended. No more ballots are accepted."))
 
@@ -384,7 +387,7 @@ def reveal(request: HttpRequest, session_id: int) -> HttpResponse:
     return _act(
         request,
         session,
-        lambda v: services.results_reveal(
+        lambda v: meeting_services.results_reveal(
             actor=request.user, session=session, everything=everything, version=v
         ),
     )
@@ -429,7 +432,7 @@ def _bar(composite: object) -> int:
 
 def _rows_from_tally(session: Session) -> list[RankingRow]:
     data = selectors.session_tally(session)
-    names = _secretaries(session, data.reports)
+    names = selectors.secretary_names(session, data.reports)
     rows = []
     for result in data.result.ranking:
         report = data.report_for(result.reporter)
@@ -449,7 +452,7 @@ def _rows_from_tally(session: Session) -> list[RankingRow]:
 def _rows_from_snapshot(session: Session, snapshot: ResultSnapshot) -> list[RankingRow]:
     """The frozen published results: what was announced stays what the screen shows."""
     reports = {selectors.report_key(r.pk): r for r in selectors.session_reports(session)}
-    names = _secretaries(session, list(reports.values()))
+    names = selectors.secretary_names(session, list(reports.values()))
     results = {entry["reporter"]: entry for entry in snapshot.data["reporters"]}
     rows = []
     for key in snapshot.data["ranking"]:
@@ -549,13 +552,13 @@ def _screen_context(session: Session) -> dict:
     if mode == ScreenMode.REPORT and current is not None:
         context |= {
             "current": current,
-            "current_secretary": _secretaries(session, [current]).get(current.pk, ""),
+            "current_secretary": selectors.secretary_names(session, [current]).get(current.pk, ""),
             "timer": _timer(session, current, timezone.now()),
         }
         return context
     # The speaking order (also what "report" falls back to before anyone has spoken).
     reports = selectors.session_reports(session)
-    names = _secretaries(session, reports)
+    names = selectors.secretary_names(session, reports)
     for report in reports:
         report.secretary_name = names.get(report.pk, "")
     context |= {

@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import Report
+from reviews.cycles.models import Report
 from scoring import tally
-from scoring.models import GRADE_LABELS, Criterion, EvaluatorGroup, ModeChoice, Scheme
+from scoring.schemes.models import GRADE_LABELS, Criterion, EvaluatorGroup, ModeChoice, Scheme
 
 SERIAL_MAX = 99999  # the service accepts form numbers 1..99999
 OTHER = "other"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring import views_paper as views
+from scoring.paper import views
 
 app_name = "paper"
 

@@ -19,13 +19,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reviews.models import Report, Session, secretary_on
-from reviews.scope import get_visible_or_404
-from scoring import selectors, services
-from scoring.forms_paper import MarksGrid, PaperEntryForm, SpoiltForm, grade_options
-from scoring.models import EvaluatorGroup, PaperBallot, PaperEntry, PaperStatus, Scheme, ScoringStatus
-from scoring.services import ScoringError
-from scoring.views_manage import staff_required
+from reviews.cycles.models import Session
+from reviews.downloads import attachment_response
+from reviews.scope import get_visible_or_404, staff_required
+from scoring import selectors
+from scoring.errors import ScoringError
+from scoring.exports import PDF
+from scoring.paper import documents, services
+from scoring.paper.forms import MarksGrid, PaperEntryForm, SpoiltForm, grade_options
+from scoring.paper.models import PaperBallot, PaperEntry, PaperStatus
+from scoring.schemes.models import EvaluatorGroup, Scheme, ScoringStatus
+from scoring.staff import no_scheme, scheme_of, session_in_scope
 
 RECENT_ENTRIES = 8
 OUTCOME_LEVELS = {
@@ -42,40 +46,13 @@ STATUS_BADGES = {
 }
 
 
-def _session(request: HttpRequest, session_id: int) -> Session:
-    return get_visible_or_404(
-        Session.objects.select_related("host", "cycle"), request.user, via="host", pk=session_id
-    )
-
-
-def _scheme(session: Session) -> Scheme | None:
-    scheme = Scheme.objects.filter(session=session).prefetch_related("groups", "criteria").first()
-    if scheme is not None:
-        scheme.session = session
-    return scheme
-
-
-def _no_scheme(request: HttpRequest, session: Session) -> HttpResponse:
-    messages.info(request, _("This session has no scoring scheme yet. Set one up first."))
-    return redirect("scoring:session", session.pk)
-
-
-def _secretaries(session: Session, reports: list[Report]) -> dict[int, str]:
-    """The secretary printed on the form: the report's own, or whoever held the post that day."""
-    names = {}
-    for report in reports:
-        person = report.secretary or secretary_on(report.organisation, session.date)
-        names[report.pk] = person.name if person else ""
-    return names
-
-
 def _grid(session: Session, scheme: Scheme, **kwargs) -> MarksGrid:
     reports = selectors.session_reports(session)
     return MarksGrid(
         scheme=scheme,
         reports=reports,
         criteria=list(scheme.criteria.all()),
-        secretaries=_secretaries(session, reports),
+        secretaries=selectors.secretary_names(session, reports),
         **kwargs,
     )
 
@@ -154,10 +131,10 @@ def _over_issue_warning(row: GroupRow) -> str:
 @staff_required
 @require_GET
 def session_overview(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = _session(request, session_id)
-    scheme = _scheme(session)
+    session = session_in_scope(request, session_id)
+    scheme = scheme_of(session)
     if scheme is None:
-        return _no_scheme(request, session)
+        return no_scheme(request, session)
     groups = _group_rows(session)
     status = request.GET.get("status", "")
     papers = (
@@ -226,10 +203,10 @@ def _outcome(paper: PaperBallot, invalid: bool) -> str:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def enter(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = _session(request, session_id)
-    scheme = _scheme(session)
+    session = session_in_scope(request, session_id)
+    scheme = scheme_of(session)
     if scheme is None:
-        return _no_scheme(request, session)
+        return no_scheme(request, session)
     refusal, refusal_code = "", ""
     if request.method == "POST":
         form = PaperEntryForm(request.POST, scheme=scheme)
@@ -313,7 +290,7 @@ def resolve(request: HttpRequest, paper_id: int) -> HttpResponse:
             % {"serial": paper.serial, "status": paper.get_status_display()},
         )
         return redirect("paper:session", session.pk)
-    scheme = _scheme(session)
+    scheme = scheme_of(session)
     entries = list(paper.entries.select_related("clerk").order_by("entered_at", "pk"))
     first, second = [*entries, None, None][:2]
     first_marks, second_marks = _entry_marks(first), _entry_marks(second)
@@ -366,3 +343,19 @@ def resolve(request: HttpRequest, paper_id: int) -> HttpResponse:
         "not_open_message": _not_open_message(),
     }
     return render(request, "scoring/paper/resolve.html", context)
+
+
+@staff_required
+@require_GET
+def paper_ballot(request: HttpRequest, session_id: int, group_id: int) -> HttpResponse:
+    session = session_in_scope(request, session_id)
+    group = get_visible_or_404(
+        EvaluatorGroup.objects.all(),
+        request.user,
+        via="scheme__session__host",
+        pk=group_id,
+        scheme__session=session,
+    )
+    pdf = documents.paper_ballot_pdf(session, group)
+    filename = _("Evaluation form %(group)s.pdf") % {"group": group.name}
+    return attachment_response(filename, PDF, pdf)

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from reviews.models import Comment, Finding, Question, Session
+from reviews.cycles.models import Session
+from reviews.findings.models import Finding
+from reviews.meeting.models import Comment, Question
 from tests.conftest import World
 
 QUESTION = "七项重点工作排名靠后，乡镇干部有压头情绪，作为党委书记，采取什么措施缓解干部压力？"

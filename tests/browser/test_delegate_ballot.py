@@ -5,9 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from reviews.models import Report
-from scoring import services
-from scoring.models import Ballot, Scheme, Score
+from reviews.cycles.models import Report
+from scoring.ballots import services
+from scoring.ballots.models import Ballot, Score
+from scoring.schemes.models import Scheme
 from tests.scoring.conftest import ScoredWorld
 
 GRADES = ["good", "fairly_good", "average", "poor"]

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from reviews.models import Report
-from scoring import selectors, services, tally
+from reviews.cycles.models import Report
+from scoring import selectors, tally
+from scoring.ballots import services
 from tests.scoring.conftest import ScoredWorld
 
 FOLLOW_MS = 2000  # the screen polls every second; it must show the host's action within 2 s

@@ -9,9 +9,13 @@ from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
-from reviews.models import Organisation, OrganisationKind, Report, Session, SessionStatus
-from scoring import services
-from scoring.models import Criterion, EvaluatorGroup, PaperBallot, PaperEntry, PaperStatus, Scheme
+from reviews.cycles.models import Report, Session, SessionStatus
+from reviews.orgs.models import Organisation, OrganisationKind
+from scoring.ballots import services as ballots_services
+from scoring.paper import services as paper_services
+from scoring.paper.models import PaperBallot, PaperEntry, PaperStatus
+from scoring.schemes import services as schemes_services
+from scoring.schemes.models import Criterion, EvaluatorGroup, Scheme
 from tests.conftest import SESSION_DATE, World, make_org, make_secretary, make_staff
 from tests.scoring.conftest import ScoredWorld
 
@@ -124,7 +128,7 @@ def test_a_spoilt_form_is_recorded_by_keyboard(world, live_server, new_page, tmp
 def test_a_third_person_settles_a_mismatch_by_keyboard(world, live_server, new_page, tmp_path):
     third = make_staff("clerk3", world.county)
     for clerk, grade in ((world.county_staff, "poor"), (world.superuser, "average")):
-        services.paper_entry_submit(
+        paper_services.paper_entry_submit(
             actor=clerk,
             session=world.session,
             group=world.delegates,
@@ -164,12 +168,12 @@ def _session_of(world: World, reporters: int, *, one_item: bool) -> Session:
             )
             make_secretary(org, f"书记{order}")
         Report.objects.create(session=session, organisation=org, order=order)
-    scheme = services.scheme_create_default(actor=world.county_staff, session=session)
+    scheme = schemes_services.scheme_create_default(actor=world.county_staff, session=session)
     if one_item:
         Scheme.objects.filter(pk=scheme.pk).update(mode="grade")
         Criterion.objects.filter(scheme=scheme).exclude(order=1).delete()
     EvaluatorGroup.objects.filter(scheme=scheme).update(paper_issued=50)
-    services.scoring_open(actor=world.county_staff, session=session)
+    ballots_services.scoring_open(actor=world.county_staff, session=session)
     return session
 
 

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from reviews import services as topics
-from reviews.models import Report, SuggestionSource, TopicCategory, TopicSuggestion
-from tests.reviews.test_topics_services import zh
+from reviews.cycles.models import Report
+from reviews.topics import services as topics
+from reviews.topics.models import SuggestionSource, TopicCategory, TopicSuggestion
+from tests.reviews.topics.test_services import zh
 from tests.scoring.conftest import ScoredWorld
 
 TOPIC = "希望王书记讲讲石匣乡村级集体经济怎么壮大"

@@ -9,9 +9,10 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reviews import services_drafts, uploads
-from reviews.models import private_storage
-from tests.reviews.test_drafts_support import (
+from reviews import uploads
+from reviews.drafts import services as services_drafts
+from reviews.uploads import private_storage
+from tests.reviews.drafts.test_support import (
     build_chain,
     docx_bytes,
     exe_upload,

@@ -2,8 +2,10 @@
 
 import pytest
 
-from scoring import services
-from scoring.models import Criterion, EvaluatorGroup
+from scoring.ballots import services as ballots_services
+from scoring.codes import services as codes_services
+from scoring.schemes import services as schemes_services
+from scoring.schemes.models import Criterion, EvaluatorGroup
 from tests.conftest import World
 
 
@@ -12,17 +14,17 @@ class ScoredWorld(World):
         super().__init__()
         self.session = self.county_session
         self.reports = self.county_reports
-        self.scheme = services.scheme_create_default(actor=self.county_staff, session=self.session)
+        self.scheme = schemes_services.scheme_create_default(actor=self.county_staff, session=self.session)
         self.criteria = list(Criterion.objects.filter(scheme=self.scheme).order_by("order"))
         self.leaders, self.delegates = EvaluatorGroup.objects.filter(scheme=self.scheme).order_by("order")
-        self.leader_codes = services.credentials_issue(
+        self.leader_codes = codes_services.credentials_issue(
             actor=self.county_staff, session=self.session, group=self.leaders, count=codes_per_group
         )
-        self.delegate_codes = services.credentials_issue(
+        self.delegate_codes = codes_services.credentials_issue(
             actor=self.county_staff, session=self.session, group=self.delegates, count=codes_per_group
         )
         if open_scoring:
-            services.scoring_open(actor=self.county_staff, session=self.session)
+            ballots_services.scoring_open(actor=self.county_staff, session=self.session)
 
     def marks(self, grade: str = "good", **by_order: str) -> dict[tuple[int, int], str]:
         """A full ballot: every reporter × item gets `grade`, or the grade given for `r<order>`."""

@@ -9,9 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from scoring import services
-from scoring.models import Credential
-from tests.scoring.test_exports import cast_example_ballots
+from scoring.ballots import services as ballots_services
+from scoring.codes import services as codes_services
+from scoring.codes.models import Credential
+from tests.scoring.results.test_exports import cast_example_ballots
 
 
 def run(*args) -> str:
@@ -58,7 +59,7 @@ def test_issue_codes_writes_slips_and_a_csv(scored, tmp_path):
         assert delegate == ""
         assert url.startswith("https://shuzhi.example.gov.cn/vote/")
         token = url.removeprefix("https://shuzhi.example.gov.cn/vote/").rstrip("/")
-        by_token, by_short = services.credential_lookup(token), services.credential_lookup(short)
+        by_token, by_short = codes_services.credential_lookup(token), codes_services.credential_lookup(short)
         assert by_token[0] == by_short[0]
         assert by_token[0].serial == int(serial)
         assert by_token[0].group == scored.leaders
@@ -175,7 +176,7 @@ def test_export_results_writes_a_workbook_and_a_bulletin(scored, tmp_path):
 
 
 def test_export_results_warns_when_the_quorum_is_missed(scored, tmp_path):
-    services.scoring_close(actor=None, session=scored.session)
+    ballots_services.scoring_close(actor=None, session=scored.session)
     output = run("export_results", str(scored.session.pk), str(tmp_path / "r.xlsx"))
     assert "会议测评结果无效" in output
 

@@ -8,10 +8,14 @@ import pytest
 import segno
 from django.utils import translation
 
-from scoring import documents, selectors, services
-from scoring.exports import ResultsBulletin
-from scoring.models import Criterion, ModeChoice, Scheme
-from tests.scoring.test_exports import cast_example_ballots, example
+from scoring import selectors
+from scoring.codes import documents as codes_documents
+from scoring.codes import services
+from scoring.paper import documents as paper_documents
+from scoring.results import documents as results_documents
+from scoring.results.exports import ResultsBulletin
+from scoring.schemes.models import Criterion, ModeChoice, Scheme
+from tests.scoring.results.test_exports import cast_example_ballots, example
 
 BASE = "https://shuzhi.example.gov.cn"
 A4_PORTRAIT = "595.276 x 841.89"
@@ -48,7 +52,7 @@ def page_size(info: dict[str, str]) -> str:
 
 def slips(world, issued, base_url=BASE) -> bytes:
     with translation.override("zh-hans"):
-        return documents.code_slips_pdf(world.session, issued, base_url)
+        return codes_documents.code_slips_pdf(world.session, issued, base_url)
 
 
 def test_slips_show_the_session_group_serial_and_code(scored, tmp_path):
@@ -76,7 +80,7 @@ def test_slips_fill_a4_pages_ten_at_a_time(scored, tmp_path):
 
 def test_each_slip_carries_a_vector_qr_of_its_private_link(scored):
     with translation.override("zh-hans"):
-        html = documents.code_slips_html(scored.session, scored.leader_codes, BASE)
+        html = codes_documents.code_slips_html(scored.session, scored.leader_codes, BASE)
     for code in scored.leader_codes:
         url = f"{BASE}/vote/{code.token}/"
         assert segno.make(url, error="m").svg_inline(border=0, omitsize=True, svgclass="qr-code") in html
@@ -86,11 +90,11 @@ def test_each_slip_carries_a_vector_qr_of_its_private_link(scored):
 def test_slips_use_the_site_url_by_default(scored, settings):
     settings.SITE_URL = "http://10.0.0.5:8000"
     with translation.override("zh-hans"):
-        html = documents.code_slips_html(scored.session, scored.leader_codes[:1])
+        html = codes_documents.code_slips_html(scored.session, scored.leader_codes[:1])
     assert f"http://10.0.0.5:8000/vote/{scored.leader_codes[0].token}/" not in html  # only inside the QR
     assert "扫码或在 http://10.0.0.5:8000/vote/ 输入测评码" in html
     url = f"http://10.0.0.5:8000/vote/{scored.leader_codes[0].token}/"
-    assert documents.qr_svg(url) in html
+    assert codes_documents.qr_svg(url) in html
 
 
 def test_slips_of_a_named_group_carry_the_delegates_name(scored_closed_scheme, tmp_path):
@@ -116,7 +120,7 @@ def results(scored_closed_scheme):
 
 def bulletin(session) -> bytes:
     with translation.override("zh-hans"):
-        return documents.results_bulletin_pdf(selectors.session_tally(session))
+        return results_documents.results_bulletin_pdf(selectors.session_tally(session))
 
 
 def test_the_bulletin_states_the_session_facts(results, tmp_path):
@@ -171,7 +175,7 @@ def test_the_bulletin_export_is_named_after_the_session(results):
 
 def paper(world, group) -> bytes:
     with translation.override("zh-hans"):
-        return documents.paper_ballot_pdf(world.session, group)
+        return paper_documents.paper_ballot_pdf(world.session, group)
 
 
 def test_the_item_ballot_is_a4_landscape_with_every_item_and_grade(scored_closed_scheme, tmp_path):

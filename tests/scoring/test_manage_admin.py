@@ -4,9 +4,12 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from reviews.models import AuditEvent
-from scoring import services
-from scoring.models import Credential, EvaluatorGroup, ResultSnapshot
+from reviews.audit.models import AuditEvent
+from scoring.ballots import services as ballots_services
+from scoring.codes.models import Credential
+from scoring.results import services as results_services
+from scoring.results.models import ResultSnapshot
+from scoring.schemes.models import EvaluatorGroup
 
 
 @pytest.fixture(autouse=True)
@@ -111,8 +114,8 @@ def test_ballots_are_not_browsable_in_the_admin(client, scored):
 
 
 def test_published_results_are_read_only(client, scored):
-    services.scoring_close(actor=scored.county_staff, session=scored.session)
-    snapshot = services.results_publish(actor=scored.county_staff, session=scored.session)
+    ballots_services.scoring_close(actor=scored.county_staff, session=scored.session)
+    snapshot = results_services.results_publish(actor=scored.county_staff, session=scored.session)
     client.force_login(scored.county_staff)
     page = client.get(reverse("admin:scoring_resultsnapshot_changelist")).content.decode()
     assert snapshot.digest[:16] in page

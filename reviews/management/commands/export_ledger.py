@@ -5,9 +5,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from reviews import exports_rectification, services_rectification
-from reviews.forms_rectification import YES, ItemFilterForm
-from reviews.models import Cycle, RectificationItem, RectificationStatus
+from reviews.cycles.models import Cycle
+from reviews.rectification import exports as exports_rectification
+from reviews.rectification import services as services_rectification
+from reviews.rectification.forms import YES, ItemFilterForm
+from reviews.rectification.models import RectificationItem, RectificationStatus
 
 
 class Command(BaseCommand):

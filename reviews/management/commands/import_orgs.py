@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from reviews.imports import ImportPlan, apply_plan, build_template_workbook, parse_workbook
+from reviews.orgs.imports import ImportPlan, apply_plan, build_template_workbook, parse_workbook
 
 
 class Command(BaseCommand):

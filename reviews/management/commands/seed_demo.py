@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reviews.demo import ADMIN_PASSWORD, DEMO_PASSWORD, demo_seed
-from reviews.demo_before import SECRETARY_LOGIN, demo_before_meeting_seed
-from reviews.models import Organisation
+from reviews.demo.before_meeting import SECRETARY_LOGIN, demo_before_meeting_seed
+from reviews.demo.county import ADMIN_PASSWORD, DEMO_PASSWORD, demo_seed
+from reviews.orgs.models import Organisation
 
 
 class Command(BaseCommand):

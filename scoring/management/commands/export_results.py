@@ -5,10 +5,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from reviews.models import Session
-from scoring import selectors, services
-from scoring.exports import ResultsBulletin, ResultsWorkbook
-from scoring.models import Scheme
+from reviews.cycles.models import Session
+from scoring import selectors
+from scoring.results.exports import ResultsBulletin, ResultsWorkbook
+from scoring.schemes import services
+from scoring.schemes.models import Scheme
 
 
 class Command(BaseCommand):

@@ -9,10 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from reviews.models import Session
-from scoring import services
-from scoring.documents import code_slips_pdf, site_url, vote_url
-from scoring.models import EvaluatorGroup
+from reviews.cycles.models import Session
+from scoring import errors as scoring_errors
+from scoring.codes import services as codes_services
+from scoring.codes.documents import code_slips_pdf, site_url, vote_url
+from scoring.schemes.models import EvaluatorGroup
 
 
 def _write_private(path: Path, content: bytes) -> None:
@@ -22,7 +23,7 @@ def _write_private(path: Path, content: bytes) -> None:
         handle.write(content)
 
 
-def codes_csv(issued: list[services.IssuedCode], base_url: str | None = None) -> bytes:
+def codes_csv(issued: list[codes_services.IssuedCode], base_url: str | None = None) -> bytes:
     """serial, group, short code, link, delegate — UTF-8 with BOM so Excel reads the Chinese."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -94,7 +95,7 @@ class Command(BaseCommand):
         written: list[Path] = []
         try:
             with transaction.atomic():  # no code is issued unless its slips and list are written
-                issued = services.credentials_issue(
+                issued = codes_services.credentials_issue(
                     actor=None,
                     session=session,
                     group=evaluator_group,
@@ -107,7 +108,7 @@ class Command(BaseCommand):
                 if csv_path:
                     _write_private(Path(csv_path), codes_csv(issued, base_url))
                     written.append(Path(csv_path))
-        except services.ScoringError as error:
+        except scoring_errors.ScoringError as error:
             raise CommandError(error.message) from error
         except OSError as error:
             for path in written:

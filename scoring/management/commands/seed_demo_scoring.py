@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from scoring.demo import demo_scoring_seed
-from scoring.demo_history import demo_history_seed
+from scoring.demo.history import demo_history_seed
+from scoring.demo.scheme import demo_scoring_seed
 
 
 class Command(BaseCommand):

@@ -2,8 +2,11 @@ import datetime
 
 import pytest
 
-from reviews import services
-from reviews.models import Appointment, AuditEvent, Person, Report
+from reviews.audit.models import AuditEvent
+from reviews.cycles import services as cycles_services
+from reviews.cycles.models import Report
+from reviews.orgs import services as orgs_services
+from reviews.orgs.models import Appointment, Person
 
 
 @pytest.fixture(autouse=True)
@@ -13,7 +16,7 @@ def _forget_setup_events(world):
 
 def test_a_session_change_records_who_what_and_the_change(world):
     world.county_session.venue = "县会议中心"
-    services.session_save(actor=world.county_staff, session=world.county_session)
+    cycles_services.session_save(actor=world.county_staff, session=world.county_session)
     event = AuditEvent.objects.get()
     assert event.actor == world.county_staff
     assert event.action == "session.update"
@@ -24,13 +27,13 @@ def test_a_session_change_records_who_what_and_the_change(world):
 
 
 def test_saving_without_a_change_records_nothing(world):
-    services.session_save(actor=world.county_staff, session=world.county_session)
+    cycles_services.session_save(actor=world.county_staff, session=world.county_session)
     assert not AuditEvent.objects.exists()
 
 
 def test_creating_an_appointment_is_recorded(world):
     person = Person.objects.create(name="周新任")
-    services.appointment_save(
+    orgs_services.appointment_save(
         actor=world.shijia_staff,
         appointment=Appointment(
             person=person, organisation=world.shijia_v2, start_date=datetime.date(2024, 1, 1)
@@ -47,13 +50,13 @@ def test_a_report_without_secretary_takes_the_one_in_post_on_the_session_date(wo
     Appointment.objects.create(
         person=person, organisation=world.shijia_v1, start_date=datetime.date(2020, 1, 1)
     )
-    services.report_save(actor=world.shijia_staff, report=report)
+    cycles_services.report_save(actor=world.shijia_staff, report=report)
     assert report.secretary == person
     assert AuditEvent.objects.filter(action="report.create", object_id=str(report.pk)).exists()
 
 
 def test_a_report_deletion_is_recorded(world):
     report = world.county_reports[0]
-    services.report_delete(actor=world.county_staff, report=report)
+    cycles_services.report_delete(actor=world.county_staff, report=report)
     assert not Report.objects.filter(pk=report.pk).exists()
     assert AuditEvent.objects.filter(action="report.delete", object_repr__contains="石匣乡").exists()

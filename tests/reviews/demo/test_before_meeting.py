@@ -2,8 +2,11 @@
 
 from django.core.management import call_command
 
-from reviews.demo import COUNTY_SESSION
-from reviews.models import Draft, DraftStatus, Finding, Report, Session, TopicCall, TopicSuggestion
+from reviews.cycles.models import Report, Session
+from reviews.demo.county import COUNTY_SESSION
+from reviews.drafts.models import Draft, DraftStatus
+from reviews.findings.models import Finding
+from reviews.topics.models import TopicCall, TopicSuggestion
 
 
 def test_the_demo_has_topics_drafts_and_findings_once(db):

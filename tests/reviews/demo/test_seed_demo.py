@@ -11,23 +11,18 @@ from django.core.management import call_command
 from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.functions import Cast, Concat, LPad
 
-from reviews import demo
-from reviews.models import (
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import Cycle, CycleItem, CycleItemKind, Report, Session, SessionStatus
+from reviews.demo import county as demo
+from reviews.orgs.models import (
     Appointment,
-    AuditEvent,
-    Cycle,
-    CycleItem,
-    CycleItemKind,
     Organisation,
     OrganisationKind,
     Person,
-    Report,
-    Session,
-    SessionStatus,
     StaffProfile,
     secretary_on,
 )
-from reviews.permissions import STAFF_GROUP_NAME
+from reviews.orgs.permissions import STAFF_GROUP_NAME
 from tests.conftest import make_org
 
 SEED_BUDGET_SECONDS = 5.0

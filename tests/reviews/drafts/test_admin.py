@@ -1,14 +1,15 @@
-"""Admin screens of the review chain and the findings (reviews/admin_chain.py): reviewers set through the
+"""Admin screens of the review chain and the findings (reviews/drafts/admin.py): reviewers set through the
 service and logged, township staff read-only, findings scoped, evidence linked through the checked view."""
 
 import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
-import reviews.admin_chain  # noqa: F401  (registers the screens until reviews/admin.py imports it)
-from reviews import services_drafts
-from reviews.models import AuditEvent, Draft, Finding, FindingSource, ReviewStep
-from tests.reviews.test_drafts_support import build_chain, pdf_upload, private_storage_in, submitted
+from reviews.audit.models import AuditEvent
+from reviews.drafts import services as services_drafts
+from reviews.drafts.models import Draft, ReviewStep
+from reviews.findings.models import Finding, FindingSource
+from tests.reviews.drafts.test_support import build_chain, pdf_upload, private_storage_in, submitted
 
 
 @pytest.fixture(autouse=True)

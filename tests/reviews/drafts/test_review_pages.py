@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from reviews import services_drafts
-from reviews.models import DraftReview, DraftStatus
-from tests.reviews.test_drafts_support import approve_to, build_chain, private_storage_in, submitted
+from reviews.drafts import services as services_drafts
+from reviews.drafts.models import DraftReview, DraftStatus
+from tests.reviews.drafts.test_support import approve_to, build_chain, private_storage_in, submitted
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +57,7 @@ def test_the_review_page_shows_the_text_the_checklist_and_what_is_missing(client
     )
     draft = services_drafts.draft_submit(actor=chain.shijia_user, draft=draft)
     # A must-answer item added to the cycle after the submission shows as missing.
-    from reviews.models import CycleItem
+    from reviews.cycles.models import CycleItem
 
     CycleItem.objects.create(cycle=world.cycle, kind="must", text="党员队伍建设情况", order=9)
     page = _as(client, chain.reviewers[0]).get(reverse("drafts:review", args=[draft.pk])).content.decode()

@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from reviews import services_drafts
-from reviews.models import Draft, DraftStatus, Report
-from tests.reviews.test_drafts_support import (
+from reviews.cycles.models import Report
+from reviews.drafts import services as services_drafts
+from reviews.drafts.models import Draft, DraftStatus
+from tests.reviews.drafts.test_support import (
     TEXT_V1,
     approve_to,
     build_chain,
@@ -205,7 +206,7 @@ def test_comparing_two_chosen_versions(secretary, world, chain):
 
 
 def test_a_long_unchanged_stretch_is_folded():
-    from reviews.views_drafts import _line_diff
+    from reviews.drafts.views import _line_diff
 
     old = "\n".join(str(n) for n in range(20))
     new = old.replace("10", "十")
@@ -215,6 +216,6 @@ def test_a_long_unchanged_stretch_is_folded():
 
 
 def test_the_deadline_is_three_days_before_the_session(world):
-    from reviews.views_drafts import deadline_of
+    from reviews.drafts.views import deadline_of
 
     assert deadline_of(world.county_session) == datetime.date(2026, 1, 13)

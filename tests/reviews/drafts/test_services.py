@@ -4,10 +4,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
-from reviews import services_drafts
-from reviews.models import AuditEvent, Draft, DraftReview, DraftStatus, ReviewStep, SessionStatus
-from reviews.services_drafts import DraftError
-from tests.reviews.test_drafts_support import (
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import SessionStatus
+from reviews.drafts import services as services_drafts
+from reviews.drafts.models import Draft, DraftReview, DraftStatus, ReviewStep
+from reviews.drafts.services import DraftError
+from tests.reviews.drafts.test_support import (
     TEXT_V1,
     approve_to,
     build_chain,
@@ -132,7 +134,7 @@ def test_a_new_version_keeps_the_previous_file_unless_removed(world, chain):
 
 
 def test_an_upload_of_the_wrong_type_is_refused_by_the_service(world, chain):
-    from tests.reviews.test_drafts_support import exe_upload
+    from tests.reviews.drafts.test_support import exe_upload
 
     with pytest.raises(DraftError) as refused:
         _save(world, chain, file=exe_upload())

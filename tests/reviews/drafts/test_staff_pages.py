@@ -5,10 +5,11 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from reviews import services_drafts
-from reviews.models import Report, ReviewStep
+from reviews.cycles.models import Report
+from reviews.drafts import services as services_drafts
+from reviews.drafts.models import ReviewStep
 from tests.conftest import make_org, make_secretary
-from tests.reviews.test_drafts_support import TEXT_V1, approve_to, build_chain, private_storage_in, submitted
+from tests.reviews.drafts.test_support import TEXT_V1, approve_to, build_chain, private_storage_in, submitted
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,10 @@ from django.contrib.auth.models import User
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from reviews import services_drafts
-from reviews.models import CycleItem, CycleItemKind, Draft, Finding, ReviewStep
+from reviews.cycles.models import CycleItem, CycleItemKind
+from reviews.drafts import services as services_drafts
+from reviews.drafts.models import Draft, ReviewStep
+from reviews.findings.models import Finding
 
 MUST_ITEMS = ("班子配备情况", "巡视巡察反馈问题整改情况")
 BONUS_ITEMS = ("提升组织力的经验做法",)

@@ -3,10 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from reviews import services, services_drafts
-from reviews.models import Finding, FindingSource
+from reviews.drafts import services as services_drafts
+from reviews.findings.models import Finding, FindingSource
+from reviews.meeting import services
 from tests.conftest import make_org
-from tests.reviews.test_drafts_support import (
+from tests.reviews.drafts.test_support import (
     build_chain,
     exe_upload,
     pdf_upload,

@@ -3,10 +3,11 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from reviews import services_drafts
-from reviews.models import AuditEvent, Finding, FindingSource
-from reviews.services_drafts import DraftError
-from tests.reviews.test_drafts_support import exe_upload, png_upload, private_storage_in
+from reviews.audit.models import AuditEvent
+from reviews.drafts import services as services_drafts
+from reviews.drafts.services import DraftError
+from reviews.findings.models import Finding, FindingSource
+from tests.reviews.drafts.test_support import exe_upload, png_upload, private_storage_in
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reviews import documents_rectification as documents
-from reviews import services_rectification as rect
-from reviews.models import Finding, FindingSource
+from reviews.findings.models import Finding, FindingSource
+from reviews.handover import documents
+from reviews.handover import services as handover_services
+from reviews.rectification import services as rectification_services
 from tests.conftest import make_org, make_secretary
 
 A4_PORTRAIT = "595.276 x 841.89"
@@ -119,12 +120,12 @@ def test_the_session_notices_load_in_a_few_queries_whatever_their_number(
         finding = Finding.objects.create(
             cycle=world.cycle, organisation=org, source=FindingSource.SUPERIOR, description=f"问题{n}"
         )
-        rect.notice_issue(
+        handover_services.notice_issue(
             actor=world.county_staff,
             session=world.county_session,
             organisation=org,
             items=[
-                rect.ItemDraft(
+                handover_services.ItemDraft(
                     finding=finding,
                     problem="问题",
                     measures="措施",
@@ -159,7 +160,7 @@ def test_the_pdfs_download_from_the_notice_and_session_pages(chinese, client, re
 
 def test_a_reprinted_notice_keeps_the_deadlines_as_issued(chinese, rectified, tmp_path):
     item = rectified.shijia_items[0]
-    rect.item_extend(
+    rectification_services.item_extend(
         actor=rectified.world.county_staff,
         item=item,
         new_deadline=rectified.DEADLINE.replace(month=9),

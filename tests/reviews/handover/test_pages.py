@@ -12,16 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from reviews import services_rectification as rect
-from reviews.models import (
-    Finding,
-    FindingSource,
-    Person,
-    ProblemCategory,
-    RectificationItem,
-    RectificationNotice,
-    Report,
-)
+from reviews.cycles.models import Report
+from reviews.findings.models import Finding, FindingSource
+from reviews.handover import services as handover_services
+from reviews.orgs.models import Person
+from reviews.rectification import services as rectification_services
+from reviews.rectification.models import ProblemCategory, RectificationItem, RectificationNotice
 from tests.conftest import make_org, make_secretary
 
 ISSUED_ON = datetime.date(2026, 2, 2)
@@ -147,7 +143,7 @@ def test_the_form_offers_each_pending_problem_with_the_defaults(staff, world, pe
         assert finding.description in content
     assert pending[3].description not in content
     data = form_of(page)
-    today = rect.today()
+    today = rectification_services.today()
     assert data["issuer"] == "中共示范县委员会"
     assert data["issued_on"] == today.isoformat()
     assert data["f-TOTAL_FORMS"] == "3" and data["x-TOTAL_FORMS"] == "2"
@@ -156,7 +152,7 @@ def test_the_form_offers_each_pending_problem_with_the_defaults(staff, world, pe
         assert data[f"f-{i}-finding"] == str(finding.pk)
         assert data[f"f-{i}-problem"] == finding.description
         assert data[f"f-{i}-responsible"] == "王建国"
-        assert data[f"f-{i}-deadline"] == rect.default_deadline(today).isoformat()
+        assert data[f"f-{i}-deadline"] == handover_services.default_deadline(today).isoformat()
         assert data[f"f-{i}-measures"] == ""
     assert data["x-0-responsible"] == "王建国" and data["x-0-problem"] == ""
     assert "Found by the superior committee" in content and "On-the-spot question" in content
@@ -200,7 +196,7 @@ def test_issuing_creates_the_notice_with_the_edited_values(staff, world, pending
     )
     assert first.category == category
     assert first.responsible == "王建国" and first.responsible_person == world.shijia_secretary
-    assert first.deadline == rect.default_deadline(rect.today())
+    assert first.deadline == handover_services.default_deadline(rectification_services.today())
     assert (second.finding, second.responsible, second.responsible_person) == (pending[1], "张组织委员", None)
     assert second.deadline == second.original_deadline == datetime.date(2026, 6, 30)
     assert (second.commit_analyse, second.commit_correct, second.commit_establish) == (
@@ -212,8 +208,8 @@ def test_issuing_creates_the_notice_with_the_edited_values(staff, world, pending
     assert typed.problem == "村务公开栏信息更新不及时" and typed.source == FindingSource.PUBLIC
     assert typed.finding.description == "村务公开栏信息更新不及时"
     assert typed.finding.organisation == world.shijia and typed.finding.report == world.county_reports[0]
-    assert list(rect.handover_findings(world.county_session, world.shijia)) == [pending[2]]
-    assert list(rect.handover_findings(world.county_session, world.liaoyang)) == [pending[3]]
+    assert list(handover_services.handover_findings(world.county_session, world.shijia)) == [pending[2]]
+    assert list(handover_services.handover_findings(world.county_session, world.liaoyang)) == [pending[3]]
 
     page = staff.get(response["Location"])
     assert "Notice [2026] No. 1 issued to 中共石匣乡委员会: 3 items handed over." in page.content.decode()
@@ -425,12 +421,12 @@ def _more_reporters(world, count: int) -> None:
         Finding.objects.create(
             cycle=world.cycle, organisation=org, source=FindingSource.SUPERIOR, description=f"待交办{n}"
         )
-        rect.notice_issue(
+        handover_services.notice_issue(
             actor=world.county_staff,
             session=world.county_session,
             organisation=org,
             items=[
-                rect.ItemDraft(
+                handover_services.ItemDraft(
                     finding=done,
                     problem=done.description,
                     measures="改",

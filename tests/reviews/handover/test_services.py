@@ -5,11 +5,11 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from reviews import services_rectification as rect
-from reviews.models import (
-    AuditEvent,
-    Finding,
-    FindingSource,
+from reviews.audit.models import AuditEvent
+from reviews.findings.models import Finding, FindingSource
+from reviews.handover import services as handover_services
+from reviews.rectification import services as rectification_services
+from reviews.rectification.models import (
     RectificationEvent,
     RectificationEventKind,
     RectificationItem,
@@ -32,11 +32,11 @@ def _draft(finding=None, **overrides):
         problem=finding.description if finding else "现场发现的问题",
         measures="严格执行发展党员工作流程",
         responsible="王建国",
-        deadline=rect.default_deadline(DAY),
+        deadline=handover_services.default_deadline(DAY),
         source="" if finding else FindingSource.SUPERIOR,
     )
     values.update(overrides)
-    return rect.ItemDraft(**values)
+    return handover_services.ItemDraft(**values)
 
 
 def _counts():
@@ -61,17 +61,17 @@ def _counts():
     ],
 )
 def test_add_months_clips_to_the_month_end(day, months, expected):
-    assert rect.add_months(day, months) == expected
+    assert handover_services.add_months(day, months) == expected
 
 
 def test_default_deadline_follows_the_setting(settings):
     settings.RECTIFICATION_MONTHS = 6
-    assert rect.default_deadline(DAY) == datetime.date(2026, 7, 20)
+    assert handover_services.default_deadline(DAY) == datetime.date(2026, 7, 20)
 
 
 def test_issue_numbers_items_and_records_everything(world):
     findings = [_finding(world), _finding(world, text="组织生活会流于形式")]
-    notice = rect.notice_issue(
+    notice = handover_services.notice_issue(
         actor=world.county_staff,
         session=world.county_session,
         organisation=world.shijia,
@@ -96,12 +96,12 @@ def test_issue_numbers_items_and_records_everything(world):
     )
     assert actions.count("rectification_notice.issue") == 1
     assert actions.count("rectification_item.issue") == 3
-    assert not rect.handover_findings(world.county_session, world.shijia).exists()
+    assert not handover_services.handover_findings(world.county_session, world.shijia).exists()
 
 
 def test_notices_are_numbered_per_session(world):
     for org in (world.shijia, world.liaoyang):
-        rect.notice_issue(
+        handover_services.notice_issue(
             actor=world.county_staff,
             session=world.county_session,
             organisation=org,
@@ -124,8 +124,8 @@ def test_a_bad_row_refuses_the_whole_notice(world, overrides, code):
     good = _draft(_finding(world))
     bad = _draft(_finding(world, text="第二个问题"), **overrides)
     before = _counts()
-    with pytest.raises(rect.RectificationError) as refused:
-        rect.notice_issue(
+    with pytest.raises(rectification_services.RectificationError) as refused:
+        handover_services.notice_issue(
             actor=world.county_staff,
             session=world.county_session,
             organisation=world.shijia,
@@ -138,8 +138,8 @@ def test_a_bad_row_refuses_the_whole_notice(world, overrides, code):
 
 
 def test_a_typed_problem_needs_a_source(world):
-    with pytest.raises(rect.RectificationError) as refused:
-        rect.notice_issue(
+    with pytest.raises(rectification_services.RectificationError) as refused:
+        handover_services.notice_issue(
             actor=world.county_staff,
             session=world.county_session,
             organisation=world.shijia,
@@ -167,8 +167,8 @@ def test_refusals_before_anything_is_written(world):
             actor=world.county_staff, session=world.county_session, organisation=world.shijia, issued_on=DAY
         )
         arguments.update(overrides)
-        with pytest.raises(rect.RectificationError) as refused:
-            rect.notice_issue(**arguments)
+        with pytest.raises(rectification_services.RectificationError) as refused:
+            handover_services.notice_issue(**arguments)
         assert refused.value.code == code
         assert _counts() == before
 
@@ -182,10 +182,10 @@ def test_a_problem_is_handed_over_once(world):
         items=[_draft(finding)],
         issued_on=DAY,
     )
-    rect.notice_issue(**arguments)
+    handover_services.notice_issue(**arguments)
     before = _counts()
-    with pytest.raises(rect.RectificationError) as refused:
-        rect.notice_issue(**arguments)
+    with pytest.raises(rectification_services.RectificationError) as refused:
+        handover_services.notice_issue(**arguments)
     assert refused.value.code == "already_issued"
     assert _counts() == before
 
@@ -194,7 +194,7 @@ def test_only_the_hosts_staff_issue(world):
     """石匣乡's own staff cannot hand over 石匣乡's problems from the county meeting."""
     for actor in (world.shijia_staff, world.liaoyang_staff):
         with pytest.raises(PermissionDenied):
-            rect.notice_issue(
+            handover_services.notice_issue(
                 actor=actor,
                 session=world.county_session,
                 organisation=world.shijia,
@@ -229,17 +229,17 @@ def test_the_deadline_cannot_move_before_the_original(rectified):
 
 def test_numbers_run_per_issuing_committee_and_year(world):
     """A second county meeting in the same year continues the county's numbers; a township starts at 1."""
-    from reviews.models import Report, Session
+    from reviews.cycles.models import Report, Session
 
     second = Session.objects.create(cycle=world.cycle, host=world.county, title="补充述职会", date=DAY)
     Report.objects.create(session=second, organisation=world.liaoyang, order=1)
 
     def issue(session, org, actor, day=DAY):
-        return rect.notice_issue(
+        return handover_services.notice_issue(
             actor=actor,
             session=session,
             organisation=org,
-            items=[_draft(_finding(world, org), deadline=rect.default_deadline(day))],
+            items=[_draft(_finding(world, org), deadline=handover_services.default_deadline(day))],
             issued_on=day,
         ).number
 
@@ -253,8 +253,8 @@ def test_numbers_run_per_issuing_committee_and_year(world):
 
 def test_over_long_names_are_refused_with_a_message(world):
     before = _counts()
-    with pytest.raises(rect.RectificationError) as refused:
-        rect.notice_issue(
+    with pytest.raises(rectification_services.RectificationError) as refused:
+        handover_services.notice_issue(
             actor=world.county_staff,
             session=world.county_session,
             organisation=world.shijia,
@@ -262,8 +262,8 @@ def test_over_long_names_are_refused_with_a_message(world):
             issued_on=DAY,
         )
     assert refused.value.code == "responsible"
-    with pytest.raises(rect.RectificationError) as refused:
-        rect.notice_issue(
+    with pytest.raises(rectification_services.RectificationError) as refused:
+        handover_services.notice_issue(
             actor=world.county_staff,
             session=world.county_session,
             organisation=world.shijia,
@@ -279,7 +279,7 @@ def test_an_extension_is_audited_with_both_deadlines(rectified):
     item = rectified.shijia_items[0]
     original = item.deadline
     later = original + datetime.timedelta(days=60)
-    event = rect.item_extend(
+    event = rectification_services.item_extend(
         actor=rectified.world.county_staff, item=item, new_deadline=later, reason="项目周期长"
     )
     assert (event.old_deadline, event.new_deadline) == (original, later)
@@ -296,8 +296,8 @@ def test_a_refused_evidence_file_stores_nothing(rectified, tmp_path, settings):
     item = rectified.shijia_items[0]
     before = _counts()
     fake = SimpleUploadedFile("证明.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
-    with pytest.raises(rect.RectificationError) as refused:
-        rect.item_progress(actor=rectified.wang, item=item, text="已整改", evidence=fake)
+    with pytest.raises(rectification_services.RectificationError) as refused:
+        rectification_services.item_progress(actor=rectified.wang, item=item, text="已整改", evidence=fake)
     assert refused.value.code.startswith("upload_")
     assert _counts() == before
     assert not any(tmp_path.rglob("*.*"))

@@ -6,8 +6,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
-from reviews import services
-from reviews.models import AuditEvent, Comment, Question
+from reviews.audit.models import AuditEvent
+from reviews.meeting import services
+from reviews.meeting.models import Comment, Question
 
 XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
 
@@ -274,7 +275,7 @@ def test_township_staff_cannot_open_the_county_meeting_even_about_their_own_secr
 
 
 def test_township_staff_use_the_page_for_the_meeting_their_committee_holds(client, world):
-    from reviews.models import Report
+    from reviews.cycles.models import Report
 
     report = Report.objects.create(session=world.shijia_session, organisation=world.shijia_v1, order=1)
     client.force_login(world.shijia_staff)

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reviews import services
-from reviews.models import Finding, FindingSource, Question
+from reviews.findings.models import Finding, FindingSource
+from reviews.meeting import services
+from reviews.meeting.models import Question
 
 XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from reviews import services
-from reviews.models import FindingSource, Question
-from reviews.services import MeetingError
+from reviews.findings.models import FindingSource
+from reviews.meeting import services
+from reviews.meeting.models import Question
+from reviews.meeting.services import MeetingError
 
 
 def test_a_question_is_saved_as_typed_and_numbered(world):

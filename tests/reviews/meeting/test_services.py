@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from reviews import services
-from reviews.models import AuditEvent, Report, ReportStage, ScreenMode, Session
-from reviews.services import MeetingError
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import Report, ReportStage, ScreenMode, Session
+from reviews.meeting import services
+from reviews.meeting.services import MeetingError
 
 
 @pytest.fixture
@@ -291,45 +292,47 @@ def test_a_refused_action_leaves_no_audit_entry(meeting):
 
 @pytest.fixture
 def closed(db):
-    from scoring import services as scoring_services
+    from scoring.ballots import services as ballots_services
     from tests.scoring.conftest import ScoredWorld
 
     world = ScoredWorld()
-    scoring_services.ballot_submit(code=world.leader_codes[0].token, marks=world.marks(), submission_key="k")
+    ballots_services.ballot_submit(code=world.leader_codes[0].token, marks=world.marks(), submission_key="k")
     return world
 
 
 def test_the_ranking_cannot_be_revealed_while_scoring_is_open(closed):
-    from scoring import services as scoring_services
-    from scoring.services import ScoringError
+    from scoring.errors import ScoringError
+    from scoring.meeting import services as meeting_services
 
     with pytest.raises(ScoringError) as info:
-        scoring_services.results_reveal(actor=closed.county_staff, session=closed.session, version=0)
+        meeting_services.results_reveal(actor=closed.county_staff, session=closed.session, version=0)
     assert info.value.code == "not_closed" and Session.objects.get(pk=closed.session.pk).revealed_rows == 0
 
 
 def test_reveal_one_place_at_a_time_then_everything(closed):
-    from scoring import services as scoring_services
-    from scoring.services import ScoringError
+    from scoring.ballots import services as ballots_services
+    from scoring.errors import ScoringError
+    from scoring.meeting import services as meeting_services
 
-    scoring_services.scoring_close(actor=closed.county_staff, session=closed.session)
-    session = scoring_services.results_reveal(actor=closed.county_staff, session=closed.session, version=0)
+    ballots_services.scoring_close(actor=closed.county_staff, session=closed.session)
+    session = meeting_services.results_reveal(actor=closed.county_staff, session=closed.session, version=0)
     assert (session.screen_mode, session.revealed_rows) == (ScreenMode.RESULTS, 1)
     with pytest.raises(ScoringError) as info:  # a second console on the same page
-        scoring_services.results_reveal(actor=closed.county_staff, session=closed.session, version=0)
+        meeting_services.results_reveal(actor=closed.county_staff, session=closed.session, version=0)
     assert info.value.code == "stale" and Session.objects.get(pk=closed.session.pk).revealed_rows == 1
-    session = scoring_services.results_reveal(actor=closed.county_staff, session=closed.session, version=1)
+    session = meeting_services.results_reveal(actor=closed.county_staff, session=closed.session, version=1)
     assert session.revealed_rows == 2
-    session = scoring_services.results_reveal(actor=closed.county_staff, session=closed.session, version=2)
+    session = meeting_services.results_reveal(actor=closed.county_staff, session=closed.session, version=2)
     assert session.revealed_rows == 2  # never more rows than reporters
     assert AuditEvent.objects.filter(action="meeting.reveal", actor=closed.county_staff).count() == 3
 
 
 def test_reveal_everything_at_once(closed):
-    from scoring import services as scoring_services
+    from scoring.ballots import services as ballots_services
+    from scoring.meeting import services as meeting_services
 
-    scoring_services.scoring_close(actor=closed.county_staff, session=closed.session)
-    session = scoring_services.results_reveal(
+    ballots_services.scoring_close(actor=closed.county_staff, session=closed.session)
+    session = meeting_services.results_reveal(
         actor=closed.county_staff, session=closed.session, everything=True, version=0
     )
     assert session.revealed_rows == 2

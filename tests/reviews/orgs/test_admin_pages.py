@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from reviews import services
-from reviews.models import Organisation
+from reviews.orgs import services
+from reviews.orgs.models import Organisation
 
 CHANGELISTS = {
     "reviews_organisation": ["中共石匣乡委员会", "T01V01", "王建国", "党支部", "农村"],
@@ -79,7 +79,7 @@ def test_the_secretary_lookup_refuses_an_organisation_outside_the_scope(world, c
 
 def test_saving_a_session_with_reporters_resolves_secretaries(world, client):
     client.force_login(world.shijia_staff)
-    from reviews.models import Appointment, Person
+    from reviews.orgs.models import Appointment, Person
 
     person = Person.objects.create(name="陈村书记")
     Appointment.objects.create(person=person, organisation=world.shijia_v1, start_date="2020-01-01")

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from reviews import services
-from reviews.models import Appointment, Person, Post, secretary_on
+from reviews.orgs import services
+from reviews.orgs.models import Appointment, Person, Post, secretary_on
 
 D = datetime.date
 

@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
-from reviews import imports, services
-from reviews.imports import (
+from reviews.audit.models import AuditEvent
+from reviews.orgs import imports, services
+from reviews.orgs.imports import (
     ORG_HEADERS,
     ORG_SHEET,
     SECRETARY_HEADERS,
@@ -19,7 +20,7 @@ from reviews.imports import (
     build_template_workbook,
     parse_workbook,
 )
-from reviews.models import Appointment, AuditEvent, Organisation, Person, secretary_on
+from reviews.orgs.models import Appointment, Organisation, Person, secretary_on
 
 D = datetime.date
 

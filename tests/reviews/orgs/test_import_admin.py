@@ -10,10 +10,10 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reviews.admin_import import SESSION_KEY
-from reviews.imports import ORG_HEADERS, TEMPLATE_FILENAME
-from reviews.models import Organisation
-from tests.reviews.test_import import NEW_SECRETARIES, NEW_TOWN, stored, workbook
+from reviews.orgs.import_admin import SESSION_KEY
+from reviews.orgs.imports import ORG_HEADERS, TEMPLATE_FILENAME
+from reviews.orgs.models import Organisation
+from tests.reviews.orgs.test_import import NEW_SECRETARIES, NEW_TOWN, stored, workbook
 
 UPLOAD = "admin:reviews_organisation_import"
 CONFIRM = "admin:reviews_organisation_import_confirm"

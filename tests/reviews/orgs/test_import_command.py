@@ -7,9 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from reviews.imports import ORG_HEADERS, SECRETARY_SHEET, parse_workbook
-from reviews.models import AuditEvent, Organisation, Person
-from tests.reviews.test_import import NEW_SECRETARIES, NEW_TOWN, stored, workbook
+from reviews.audit.models import AuditEvent
+from reviews.orgs.imports import ORG_HEADERS, SECRETARY_SHEET, parse_workbook
+from reviews.orgs.models import Organisation, Person
+from tests.reviews.orgs.test_import import NEW_SECRETARIES, NEW_TOWN, stored, workbook
 
 
 def run(*args) -> tuple[str, str]:

@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from reviews import services
-from reviews.models import Organisation
+from reviews.orgs import services
+from reviews.orgs.models import Organisation
 from tests.conftest import make_org
 
 

@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from reviews.models import AuditEvent, Organisation, Session
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import Session
+from reviews.orgs.models import Organisation
 from reviews.scope import restrict, visible_organisations
 
 
@@ -84,7 +86,7 @@ def test_township_staff_cannot_create_a_session_hosted_elsewhere(world, client):
 
 
 def test_township_staff_see_only_their_audit_events(world, client):
-    from reviews import services
+    from reviews.cycles import services
 
     world.liaoyang_session.venue = "镇会议室"
     services.session_save(actor=world.liaoyang_staff, session=world.liaoyang_session)

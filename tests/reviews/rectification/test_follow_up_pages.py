@@ -9,10 +9,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from reviews import services_rectification as rect
-from reviews.models import AuditEvent, FollowUpMark, FollowUpOutcome, FollowUpReview, RectificationStatus
-from tests.reviews import test_rectification_pages as pages
-from tests.reviews.test_rectification_pages import (
+from reviews.audit.models import AuditEvent
+from reviews.rectification import services as rect
+from reviews.rectification.models import FollowUpMark, FollowUpOutcome, FollowUpReview, RectificationStatus
+from tests.reviews.rectification import test_pages as pages
+from tests.reviews.rectification.test_pages import (
     BEFORE_DEADLINES,
     as_user,
     bring,

@@ -16,11 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from reviews import exports_rectification
-from reviews import services_rectification as rect
-from reviews.models import RectificationItem, RectificationStatus
-from tests.reviews import test_rectification_pages as pages
-from tests.reviews.test_rectification_pages import (
+from reviews.rectification import exports as exports_rectification
+from reviews.rectification import services as rect
+from reviews.rectification.models import RectificationItem, RectificationStatus
+from tests.reviews.rectification import test_pages as pages
+from tests.reviews.rectification.test_pages import (
     UTC,
     add_villages,
     as_user,

@@ -18,17 +18,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from reviews import services_rectification as rect
-from reviews.models import (
-    AuditEvent,
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import Report
+from reviews.handover import services as handover_services
+from reviews.rectification import services as rectification_services
+from reviews.rectification.models import (
     RectificationEvent,
     RectificationEventKind,
     RectificationItem,
     RectificationStatus,
-    Report,
 )
 from tests.conftest import make_org, make_secretary
-from tests.reviews.test_drafts_support import exe_upload, pdf_upload, png_upload
+from tests.reviews.drafts.test_support import exe_upload, pdf_upload, png_upload
 
 UTC = datetime.UTC
 # 2026-03-01 10:00 in Shanghai: after the notices, before every deadline.
@@ -92,13 +93,13 @@ def bring(r, item: RectificationItem, status: str) -> RectificationItem:
     """Take a pending item to `status` through the services."""
     secretary, staff = responsible_for(r, item), verifier_for(r, item)
     if status != RectificationStatus.PENDING:
-        rect.item_progress(actor=secretary, item=item, text="已召开专题会议，制定整改方案")
+        rectification_services.item_progress(actor=secretary, item=item, text="已召开专题会议，制定整改方案")
     if status in (RectificationStatus.SUBMITTED, RectificationStatus.VERIFIED, RectificationStatus.RETURNED):
-        rect.item_submit(actor=secretary, item=item, text="台账已补齐")
+        rectification_services.item_submit(actor=secretary, item=item, text="台账已补齐")
     if status == RectificationStatus.VERIFIED:
-        rect.item_verify(actor=staff, item=item, text="经核查属实")
+        rectification_services.item_verify(actor=staff, item=item, text="经核查属实")
     if status == RectificationStatus.RETURNED:
-        rect.item_return(actor=staff, item=item, reason="缺少会议记录照片")
+        rectification_services.item_return(actor=staff, item=item, reason="缺少会议记录照片")
     item.refresh_from_db()
     assert item.status == status
     return item
@@ -132,17 +133,17 @@ def add_villages(r, count: int) -> list[RectificationItem]:
         org = make_org(f"T01X{n:02d}", f"新建村{n:02d}党支部", w.shijia)
         secretary = make_secretary(org, f"书记{n:02d}")
         Report.objects.create(session=w.shijia_session, organisation=org, secretary=secretary, order=n + 2)
-        from reviews.models import Finding, FindingSource
+        from reviews.findings.models import Finding, FindingSource
 
         finding = Finding.objects.create(
             cycle=w.cycle, organisation=org, source=FindingSource.SUPERIOR, description=f"问题{n:02d}"
         )
-        notice = rect.notice_issue(
+        notice = handover_services.notice_issue(
             actor=w.shijia_staff,
             session=w.shijia_session,
             organisation=org,
             items=[
-                rect.ItemDraft(
+                handover_services.ItemDraft(
                     finding=finding,
                     problem=finding.description,
                     measures="整改",
@@ -162,7 +163,7 @@ def add_villages(r, count: int) -> list[RectificationItem]:
 
 def test_progress_takes_a_pending_item_into_rectification(rectified):
     item = rectified.shijia_items[0]
-    event = rect.item_progress(actor=rectified.wang, item=item, text="已召开专题会议")
+    event = rectification_services.item_progress(actor=rectified.wang, item=item, text="已召开专题会议")
     item.refresh_from_db()
     assert item.status == RectificationStatus.IN_PROGRESS
     assert event.kind == RectificationEventKind.PROGRESS and event.text == "已召开专题会议"
@@ -174,7 +175,7 @@ def test_progress_takes_a_pending_item_into_rectification(rectified):
 
 def test_progress_again_keeps_the_item_in_rectification_and_adds_an_event(rectified):
     item = bring(rectified, rectified.shijia_items[0], RectificationStatus.IN_PROGRESS)
-    rect.item_progress(actor=rectified.wang, item=item, text="第二次进展")
+    rectification_services.item_progress(actor=rectified.wang, item=item, text="第二次进展")
     item.refresh_from_db()
     assert item.status == RectificationStatus.IN_PROGRESS
     assert item.events.filter(kind=RectificationEventKind.PROGRESS).count() == 2
@@ -182,7 +183,7 @@ def test_progress_again_keeps_the_item_in_rectification_and_adds_an_event(rectif
 
 def test_submit_after_progress_waits_for_verification(rectified):
     item = bring(rectified, rectified.shijia_items[0], RectificationStatus.IN_PROGRESS)
-    rect.item_submit(actor=rectified.wang, item=item, text="已整改到位")
+    rectification_services.item_submit(actor=rectified.wang, item=item, text="已整改到位")
     item.refresh_from_db()
     assert item.status == RectificationStatus.SUBMITTED
     assert item.events.last().kind == RectificationEventKind.SUBMITTED
@@ -190,7 +191,7 @@ def test_submit_after_progress_waits_for_verification(rectified):
 
 def test_verify_closes_a_submitted_item(rectified):
     item = bring(rectified, rectified.shijia_items[0], RectificationStatus.SUBMITTED)
-    rect.item_verify(actor=rectified.world.county_staff, item=item, text="")
+    rectification_services.item_verify(actor=rectified.world.county_staff, item=item, text="")
     item.refresh_from_db()
     assert item.status == RectificationStatus.VERIFIED
     assert item.verified_by == rectified.world.county_staff and item.verified_at == BEFORE_DEADLINES
@@ -198,17 +199,17 @@ def test_verify_closes_a_submitted_item(rectified):
 
 def test_return_sends_a_submitted_item_back_with_the_reason(rectified):
     item = bring(rectified, rectified.shijia_items[0], RectificationStatus.SUBMITTED)
-    rect.item_return(actor=rectified.world.county_staff, item=item, reason="缺少佐证材料")
+    rectification_services.item_return(actor=rectified.world.county_staff, item=item, reason="缺少佐证材料")
     item.refresh_from_db()
     assert item.status == RectificationStatus.RETURNED and item.return_reason == "缺少佐证材料"
 
 
 def test_a_returned_item_goes_back_into_rectification_with_progress_and_can_be_submitted_again(rectified):
     item = bring(rectified, rectified.shijia_items[0], RectificationStatus.RETURNED)
-    rect.item_progress(actor=rectified.wang, item=item, text="补充了会议照片")
+    rectification_services.item_progress(actor=rectified.wang, item=item, text="补充了会议照片")
     item.refresh_from_db()
     assert item.status == RectificationStatus.IN_PROGRESS
-    rect.item_submit(actor=rectified.wang, item=item, text="再次申请销号")
+    rectification_services.item_submit(actor=rectified.wang, item=item, text="再次申请销号")
     item.refresh_from_db()
     assert item.status == RectificationStatus.SUBMITTED and item.return_reason == ""
 
@@ -216,7 +217,9 @@ def test_a_returned_item_goes_back_into_rectification_with_progress_and_can_be_s
 def test_extend_moves_the_deadline_and_keeps_the_original(rectified):
     item = rectified.shijia_items[0]
     new = datetime.date(2026, 6, 30)
-    event = rect.item_extend(actor=rectified.world.county_staff, item=item, new_deadline=new, reason="汛期")
+    event = rectification_services.item_extend(
+        actor=rectified.world.county_staff, item=item, new_deadline=new, reason="汛期"
+    )
     item.refresh_from_db()
     assert item.deadline == new and item.original_deadline == rectified.DEADLINE and item.is_extended
     assert (event.old_deadline, event.new_deadline) == (rectified.DEADLINE, new)
@@ -253,28 +256,30 @@ def test_a_refused_step_changes_nothing_and_records_nothing(rectified, status, s
     item = bring(rectified, rectified.shijia_items[0], status)
     secretary, staff = rectified.wang, rectified.world.county_staff
     calls = {
-        "submit": lambda: rect.item_submit(actor=secretary, item=item, text="申请销号"),
-        "submit_empty": lambda: rect.item_submit(actor=secretary, item=item, text="  "),
-        "progress": lambda: rect.item_progress(actor=secretary, item=item, text="进展"),
-        "progress_empty": lambda: rect.item_progress(actor=secretary, item=item, text=""),
-        "verify": lambda: rect.item_verify(actor=staff, item=item),
-        "return": lambda: rect.item_return(actor=staff, item=item, reason="理由"),
-        "return_without_reason": lambda: rect.item_return(actor=staff, item=item, reason=" "),
-        "extend": lambda: rect.item_extend(
+        "submit": lambda: rectification_services.item_submit(actor=secretary, item=item, text="申请销号"),
+        "submit_empty": lambda: rectification_services.item_submit(actor=secretary, item=item, text="  "),
+        "progress": lambda: rectification_services.item_progress(actor=secretary, item=item, text="进展"),
+        "progress_empty": lambda: rectification_services.item_progress(actor=secretary, item=item, text=""),
+        "verify": lambda: rectification_services.item_verify(actor=staff, item=item),
+        "return": lambda: rectification_services.item_return(actor=staff, item=item, reason="理由"),
+        "return_without_reason": lambda: rectification_services.item_return(
+            actor=staff, item=item, reason=" "
+        ),
+        "extend": lambda: rectification_services.item_extend(
             actor=staff, item=item, new_deadline=datetime.date(2026, 9, 1), reason="理由"
         ),
-        "extend_without_reason": lambda: rect.item_extend(
+        "extend_without_reason": lambda: rectification_services.item_extend(
             actor=staff, item=item, new_deadline=datetime.date(2026, 9, 1), reason=""
         ),
-        "extend_not_later": lambda: rect.item_extend(
+        "extend_not_later": lambda: rectification_services.item_extend(
             actor=staff, item=item, new_deadline=rectified.DEADLINE, reason="理由"
         ),
-        "extend_earlier": lambda: rect.item_extend(
+        "extend_earlier": lambda: rectification_services.item_extend(
             actor=staff, item=item, new_deadline=datetime.date(2026, 3, 1), reason="理由"
         ),
     }
     before = snapshot(item)
-    with pytest.raises(rect.RectificationError) as refused:
+    with pytest.raises(rectification_services.RectificationError) as refused:
         calls[step]()
     assert refused.value.code == code and refused.value.message
     assert snapshot(item) == before
@@ -296,11 +301,11 @@ def test_acting_outside_ones_role_is_refused_by_the_services(rectified, who, ste
     item = bring(rectified, rectified.shijia_items[0], RectificationStatus.SUBMITTED)
     actor = getattr(rectified, who, None) or getattr(rectified.world, who)
     calls = {
-        "progress": lambda: rect.item_progress(actor=actor, item=item, text="进展"),
-        "submit": lambda: rect.item_submit(actor=actor, item=item, text="申请"),
-        "verify": lambda: rect.item_verify(actor=actor, item=item),
-        "return": lambda: rect.item_return(actor=actor, item=item, reason="理由"),
-        "extend": lambda: rect.item_extend(
+        "progress": lambda: rectification_services.item_progress(actor=actor, item=item, text="进展"),
+        "submit": lambda: rectification_services.item_submit(actor=actor, item=item, text="申请"),
+        "verify": lambda: rectification_services.item_verify(actor=actor, item=item),
+        "return": lambda: rectification_services.item_return(actor=actor, item=item, reason="理由"),
+        "extend": lambda: rectification_services.item_extend(
             actor=actor, item=item, new_deadline=datetime.date(2026, 9, 1), reason="理由"
         ),
     }
@@ -361,14 +366,14 @@ def test_the_page_shows_only_the_forms_the_user_may_use_now(client, rectified):
         "progress",
         "submit",
     }
-    rect.item_submit(actor=rectified.wang, item=item, text="申请")
+    rectification_services.item_submit(actor=rectified.wang, item=item, text="申请")
     assert set(forms.findall(as_user(client, rectified.wang).get(url).content.decode())) == set()
     assert set(forms.findall(as_user(client, rectified.world.county_staff).get(url).content.decode())) == {
         "verify",
         "return",
         "extend",
     }
-    rect.item_verify(actor=rectified.world.county_staff, item=item)
+    rectification_services.item_verify(actor=rectified.world.county_staff, item=item)
     assert (
         set(forms.findall(as_user(client, rectified.world.county_staff).get(url).content.decode())) == set()
     )
@@ -382,7 +387,7 @@ def test_the_page_shows_the_item_its_commitments_and_its_record(client, rectifie
     RectificationItem.objects.filter(pk=item.pk).update(
         commit_analyse="思想上不重视", commit_correct="逐月补记", commit_establish="建立月查制度"
     )
-    rect.item_extend(
+    rectification_services.item_extend(
         actor=rectified.world.county_staff, item=item, new_deadline=datetime.date(2026, 6, 30), reason="汛期"
     )
     page = as_user(client, rectified.wang).get(reverse("rectification:item", args=[item.pk])).content.decode()
@@ -567,7 +572,7 @@ def test_staff_cannot_report_progress(client, rectified):
 def test_the_person_named_responsible_acts_too(client, rectified):
     from django.contrib.auth.models import User
 
-    from reviews.models import Person
+    from reviews.orgs.models import Person
 
     user = User.objects.create_user("deputy", password="pw")
     person = Person.objects.create(name="张副书记", user=user)
@@ -621,7 +626,9 @@ def test_evidence_is_uploaded_with_progress_and_handed_back_to_readers_only(clie
 
 def test_evidence_of_another_item_or_without_a_file_is_not_found(client, rectified):
     item, other = rectified.shijia_items[0], rectified.shijia_items[1]
-    rect.item_progress(actor=rectified.wang, item=item, text="附件", evidence=pdf_upload("方案.pdf"))
+    rectification_services.item_progress(
+        actor=rectified.wang, item=item, text="附件", evidence=pdf_upload("方案.pdf")
+    )
     event = item.events.get(kind=RectificationEventKind.PROGRESS)
     secretary = as_user(client, rectified.wang)
     assert secretary.get(reverse("rectification:evidence", args=[item.pk, event.pk])).status_code == 200
@@ -656,8 +663,10 @@ def test_a_bad_file_is_refused_with_the_uploads_message_and_nothing_recorded(cli
 def test_the_service_refuses_a_bad_file_too_and_keeps_the_item(rectified):
     item = rectified.shijia_items[0]
     before = snapshot(item)
-    with pytest.raises(rect.RectificationError) as refused:
-        rect.item_progress(actor=rectified.wang, item=item, text="附件", evidence=exe_upload("照片.pdf"))
+    with pytest.raises(rectification_services.RectificationError) as refused:
+        rectification_services.item_progress(
+            actor=rectified.wang, item=item, text="附件", evidence=exe_upload("照片.pdf")
+        )
     assert refused.value.code == "upload_content"
     assert snapshot(item) == before
 
@@ -679,20 +688,28 @@ def test_an_item_is_overdue_from_midnight_after_its_deadline_in_shanghai(client,
 
     last_second = datetime.datetime(2026, 4, 20, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Shanghai
     with mock.patch("django.utils.timezone.now", return_value=last_second):
-        assert rect.today() == datetime.date(2026, 4, 20)
-        assert not RectificationItem.objects.overdue(rect.today()).filter(pk=item.pk).exists()
-        assert RectificationItem.objects.not_overdue(rect.today()).filter(pk=item.pk).exists()
-        assert not item.is_overdue(rect.today())
+        assert rectification_services.today() == datetime.date(2026, 4, 20)
+        assert (
+            not RectificationItem.objects.overdue(rectification_services.today()).filter(pk=item.pk).exists()
+        )
+        assert (
+            RectificationItem.objects.not_overdue(rectification_services.today()).filter(pk=item.pk).exists()
+        )
+        assert not item.is_overdue(rectification_services.today())
         listing = page(rectified.world.county_staff, list_url)
         assert f'<tr id="item-{item.pk}"' in listing and marker not in listing
         assert 'data-overdue="1"' not in page(rectified.wang, reverse("rectification:mine"))
 
     midnight = datetime.datetime(2026, 4, 20, 16, 0, 0, tzinfo=UTC)  # 00:00:00 on the 21st in Shanghai
     with mock.patch("django.utils.timezone.now", return_value=midnight):
-        assert rect.today() == datetime.date(2026, 4, 21)
-        assert RectificationItem.objects.overdue(rect.today()).filter(pk=item.pk).exists()
-        assert not RectificationItem.objects.not_overdue(rect.today()).filter(pk=item.pk).exists()
-        assert item.is_overdue(rect.today())
+        assert rectification_services.today() == datetime.date(2026, 4, 21)
+        assert RectificationItem.objects.overdue(rectification_services.today()).filter(pk=item.pk).exists()
+        assert (
+            not RectificationItem.objects.not_overdue(rectification_services.today())
+            .filter(pk=item.pk)
+            .exists()
+        )
+        assert item.is_overdue(rectification_services.today())
         assert marker in page(rectified.world.county_staff, list_url)
         mine = page(rectified.wang, reverse("rectification:mine"))
         assert mine.count('data-overdue="1"') == 2 and "Overdue" in mine
@@ -703,10 +720,14 @@ def test_submitted_and_verified_items_are_never_overdue(rectified, clock):
     verified = bring(rectified, rectified.shijia_items[2], RectificationStatus.VERIFIED)
     returned = bring(rectified, rectified.liaoyang_items[0], RectificationStatus.RETURNED)
     clock.set(shanghai(2026, 12, 31, 12))
-    overdue = set(RectificationItem.objects.overdue(rect.today()).values_list("pk", flat=True))
+    overdue = set(
+        RectificationItem.objects.overdue(rectification_services.today()).values_list("pk", flat=True)
+    )
     assert submitted.pk not in overdue and verified.pk not in overdue
     assert returned.pk in overdue and rectified.village_item.pk in overdue
-    assert not submitted.is_overdue(rect.today()) and not verified.is_overdue(rect.today())
+    assert not submitted.is_overdue(rectification_services.today()) and not verified.is_overdue(
+        rectification_services.today()
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -731,7 +752,7 @@ def test_the_secretary_sees_their_items_grouped_by_notice(client, rectified, clo
 
 def test_the_secretarys_list_shows_an_extended_deadline_with_the_original(client, rectified):
     item = rectified.shijia_items[0]
-    rect.item_extend(
+    rectification_services.item_extend(
         actor=rectified.world.county_staff, item=item, new_deadline=datetime.date(2026, 6, 30), reason="汛期"
     )
     page = as_user(client, rectified.wang).get(reverse("rectification:mine")).content.decode()
@@ -741,7 +762,7 @@ def test_the_secretarys_list_shows_an_extended_deadline_with_the_original(client
 def test_a_login_without_items_sees_the_empty_message(client, rectified):
     from django.contrib.auth.models import User
 
-    from reviews.models import Person
+    from reviews.orgs.models import Person
 
     user = User.objects.create_user("nobody", password="pw")
     Person.objects.create(name="无事项", user=user)
@@ -812,7 +833,7 @@ def test_the_list_filters(client, rectified, clock):
 def test_the_list_counts_statuses_and_puts_overdue_items_first(client, rectified, clock):
     bring(rectified, rectified.shijia_items[1], RectificationStatus.IN_PROGRESS)
     bring(rectified, rectified.liaoyang_items[0], RectificationStatus.SUBMITTED)
-    rect.item_extend(
+    rectification_services.item_extend(
         actor=rectified.world.county_staff,
         item=rectified.liaoyang_items[1],
         new_deadline=datetime.date(2026, 4, 30),
@@ -851,7 +872,7 @@ def test_the_list_names_each_organisations_secretary_and_links_the_ledger_with_i
 
 
 def test_the_list_is_paginated(client, rectified, monkeypatch):
-    from reviews import views_rectification
+    from reviews.rectification import views as views_rectification
 
     monkeypatch.setattr(views_rectification, "PER_PAGE", 4)
     first = _row_ids(_list(client, rectified.world.county_staff, rectified).content.decode())

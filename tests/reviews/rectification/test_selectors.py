@@ -1,4 +1,4 @@
-"""Rectification statistics (reviews.selectors) against a hand-computed ledger.
+"""Rectification statistics (reviews.rectification.selectors) against a hand-computed ledger.
 
 The ledger (TODAY = 2026-05-01; D = 2026-04-20, L = 2026-05-20, items marked * are overdue):
 
@@ -25,24 +25,19 @@ from fractions import Fraction
 import pytest
 from django.utils import timezone
 
-from reviews import selectors
-from reviews import services_rectification as rect
-from reviews.models import (
-    Cycle,
-    FindingSource,
-    OrganisationKind,
-    RectificationItem,
-    RectificationStatus,
-    Report,
-    Sector,
-    Session,
-)
+from reviews.cycles.models import Cycle, Report, Session
+from reviews.findings.models import FindingSource
+from reviews.handover import services as handover_services
+from reviews.orgs.models import OrganisationKind, Sector
+from reviews.rectification import selectors
+from reviews.rectification import services as rectification_services
+from reviews.rectification.models import RectificationItem, RectificationStatus
 from reviews.scope import restrict
 from tests.conftest import Rectified, make_org
 
 TODAY = datetime.date(2026, 5, 1)
 D = Rectified.DEADLINE
-L = rect.add_months(D, 1)
+L = handover_services.add_months(D, 1)
 
 
 class Ledger:
@@ -58,12 +53,12 @@ class Ledger:
         Report.objects.create(session=w.liaoyang_session, organisation=w.liaoyang_v2, order=2)
 
         def issue(actor, session, org, rows):
-            notice = rect.notice_issue(
+            notice = handover_services.notice_issue(
                 actor=actor,
                 session=session,
                 organisation=org,
                 items=[
-                    rect.ItemDraft(
+                    handover_services.ItemDraft(
                         problem=text,
                         measures="整改措施",
                         responsible="书记",
@@ -111,11 +106,15 @@ class Ledger:
         RectificationItem.objects.filter(pk=self.C1.pk).update(
             deadline=datetime.date(2026, 4, 10), original_deadline=datetime.date(2026, 4, 10)
         )
-        review = rect.follow_up_start(actor=w.county_staff, cycle=self.cycle, scope=w.county)
-        rect.follow_up_mark(
+        review = rectification_services.follow_up_start(
+            actor=w.county_staff, cycle=self.cycle, scope=w.county
+        )
+        rectification_services.follow_up_mark(
             actor=w.county_staff, review=review, item=self.S1, outcome="relapsed", note="记录又不全了"
         )
-        rect.follow_up_mark(actor=w.county_staff, review=review, item=self.L2, outcome="held")
+        rectification_services.follow_up_mark(
+            actor=w.county_staff, review=review, item=self.L2, outcome="held"
+        )
 
     @staticmethod
     def _set(item: RectificationItem, status: str) -> None:
@@ -277,12 +276,12 @@ def test_organisation_record_by_cycle(ledger):
     earlier = Cycle.objects.create(year=2024, name="2024年度抓基层党建工作述职评议")
     session = Session.objects.create(cycle=earlier, host=w.county, title="2024年度述职评议会", date=D)
     Report.objects.create(session=session, organisation=w.shijia, order=1)
-    rect.notice_issue(
+    handover_services.notice_issue(
         actor=w.county_staff,
         session=session,
         organisation=w.shijia,
         items=[
-            rect.ItemDraft(
+            handover_services.ItemDraft(
                 problem="2024年问题",
                 measures="措施",
                 responsible="书记",

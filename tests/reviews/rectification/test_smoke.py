@@ -1,4 +1,4 @@
-from reviews.models import RectificationItem, RectificationStatus
+from reviews.rectification.models import RectificationItem, RectificationStatus
 
 
 def test_fixture_issues_three_notices(rectified):

@@ -4,9 +4,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from reviews import services as topics
-from reviews.models import SuggestionSource, TopicSuggestion
-from tests.reviews.test_topics_services import zh
+from reviews.topics import services as topics
+from reviews.topics.models import SuggestionSource, TopicSuggestion
+from tests.reviews.topics.test_services import zh
 
 
 @pytest.fixture(autouse=True)

@@ -5,17 +5,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from django.utils.translation import gettext
 
-from reviews import services as topics
-from reviews.models import (
-    AuditEvent,
-    Report,
-    SessionStatus,
-    SuggestionSource,
-    TopicCall,
-    TopicCategory,
-    TopicSuggestion,
-)
-from reviews.services import TopicCounts, TopicError
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import Report, SessionStatus
+from reviews.topics import selectors as topics_selectors
+from reviews.topics import services as topics_services
+from reviews.topics.models import SuggestionSource, TopicCall, TopicCategory, TopicSuggestion
+from reviews.topics.selectors import TopicCounts
+from reviews.topics.services import TopicError
 
 PARTY = SuggestionSource.PARTY_MEMBER
 PUBLIC = SuggestionSource.PUBLIC
@@ -53,15 +49,19 @@ class TopicWorld:
         self.liaoyang_reports = [
             Report.objects.create(session=world.liaoyang_session, organisation=world.liaoyang_v1, order=1)
         ]
-        self.county_call = topics.topic_call_open(actor=world.county_staff, session=world.county_session)
-        self.shijia_call = topics.topic_call_open(actor=world.shijia_staff, session=world.shijia_session)
-        self.liaoyang_call = topics.topic_call_open(
+        self.county_call = topics_services.topic_call_open(
+            actor=world.county_staff, session=world.county_session
+        )
+        self.shijia_call = topics_services.topic_call_open(
+            actor=world.shijia_staff, session=world.shijia_session
+        )
+        self.liaoyang_call = topics_services.topic_call_open(
             actor=world.liaoyang_staff, session=world.liaoyang_session
         )
         submit = self.submit
         self.a = submit(self.county_call, world.shijia, "希望书记讲讲村级集体经济怎么壮大", PARTY)
         self.b = submit(self.county_call, world.shijia, "集体经济收入低，有什么办法增加？", PUBLIC)
-        self.c = topics.suggestion_enter(
+        self.c = topics_services.suggestion_enter(
             actor=world.county_staff,
             session=world.county_session,
             organisation=world.shijia,
@@ -71,7 +71,7 @@ class TopicWorld:
         )
         self.d = submit(self.county_call, world.liaoyang, "社区物业矛盾怎么化解，请书记谈谈", PUBLIC)
         self.e = submit(self.county_call, None, "各乡镇如何加强党员教育管理", SuggestionSource.OTHER)
-        self.f = topics.suggestion_enter(
+        self.f = topics_services.suggestion_enter(
             actor=world.shijia_staff,
             session=world.shijia_session,
             organisation=world.shijia_v1,
@@ -83,7 +83,7 @@ class TopicWorld:
 
     @staticmethod
     def submit(call, organisation, text, source, **extra):
-        return topics.suggestion_submit_public(
+        return topics_services.suggestion_submit_public(
             call_token=call.token,
             organisation_id=organisation.pk if organisation else None,
             text=text,
@@ -106,11 +106,11 @@ def tw(world) -> TopicWorld:
 
 
 def test_opening_creates_one_call_and_reopening_keeps_its_link(world):
-    call = topics.topic_call_open(actor=world.county_staff, session=world.county_session)
+    call = topics_services.topic_call_open(actor=world.county_staff, session=world.county_session)
     assert call.is_open and len(call.token) >= 20
-    topics.topic_call_close(actor=world.county_staff, session=world.county_session)
+    topics_services.topic_call_close(actor=world.county_staff, session=world.county_session)
     assert not TopicCall.objects.get(pk=call.pk).is_open
-    again = topics.topic_call_open(actor=world.county_staff, session=world.county_session)
+    again = topics_services.topic_call_open(actor=world.county_staff, session=world.county_session)
     assert again.pk == call.pk and again.token == call.token and again.is_open
     actions = list(
         AuditEvent.objects.filter(object_type="reviews.topiccall").values_list("action", flat=True)
@@ -119,32 +119,32 @@ def test_opening_creates_one_call_and_reopening_keeps_its_link(world):
 
 
 def test_opening_an_open_call_twice_changes_nothing(world):
-    first = topics.topic_call_open(actor=world.county_staff, session=world.county_session)
-    second = topics.topic_call_open(actor=world.county_staff, session=world.county_session)
+    first = topics_services.topic_call_open(actor=world.county_staff, session=world.county_session)
+    second = topics_services.topic_call_open(actor=world.county_staff, session=world.county_session)
     assert first.pk == second.pk
     assert AuditEvent.objects.filter(action="topic_call.open").count() == 1
 
 
 def test_closing_a_session_without_a_call_is_refused(world):
     with pytest.raises(TopicError) as refused:
-        topics.topic_call_close(actor=world.county_staff, session=world.county_session)
+        topics_services.topic_call_close(actor=world.county_staff, session=world.county_session)
     assert refused.value.code == "no_call"
     assert refused.value.message == zh("The call for topics has not been opened.")
 
 
 def test_township_staff_cannot_open_or_close_the_county_call(world):
     with pytest.raises(PermissionDenied):
-        topics.topic_call_open(actor=world.shijia_staff, session=world.county_session)
-    topics.topic_call_open(actor=world.county_staff, session=world.county_session)
+        topics_services.topic_call_open(actor=world.shijia_staff, session=world.county_session)
+    topics_services.topic_call_open(actor=world.county_staff, session=world.county_session)
     with pytest.raises(PermissionDenied):
-        topics.topic_call_close(actor=world.liaoyang_staff, session=world.county_session)
+        topics_services.topic_call_close(actor=world.liaoyang_staff, session=world.county_session)
 
 
 def test_a_finished_session_cannot_open_a_call(world):
     world.county_session.status = SessionStatus.FINISHED
     world.county_session.save()
     with pytest.raises(TopicError) as refused:
-        topics.topic_call_open(actor=world.county_staff, session=world.county_session)
+        topics_services.topic_call_open(actor=world.county_staff, session=world.county_session)
     assert refused.value.code == "session_over"
 
 
@@ -215,7 +215,7 @@ def test_a_public_suggestion_is_refused_when_a_field_is_wrong(tw, change, code):
     } | change
     before = TopicSuggestion.objects.count()
     with pytest.raises(TopicError) as refused:
-        topics.suggestion_submit_public(**fields)
+        topics_services.suggestion_submit_public(**fields)
     assert refused.value.code == code and refused.value.message
     assert TopicSuggestion.objects.count() == before
 
@@ -234,7 +234,7 @@ def test_an_organisation_not_reporting_at_the_session_is_refused(tw):
 
 
 def test_a_closed_call_refuses_suggestions(tw):
-    topics.topic_call_close(actor=tw.w.county_staff, session=tw.w.county_session)
+    topics_services.topic_call_close(actor=tw.w.county_staff, session=tw.w.county_session)
     with pytest.raises(TopicError) as refused:
         tw.submit(tw.county_call, tw.w.shijia, "集体经济怎么发展", PARTY)
     assert refused.value.code == "closed"
@@ -250,7 +250,7 @@ def test_a_published_session_refuses_suggestions_even_with_the_call_open(tw):
 
 def test_an_unknown_call_is_refused(db):
     with pytest.raises(TopicError) as refused:
-        topics.suggestion_submit_public(
+        topics_services.suggestion_submit_public(
             call_token="nope", organisation_id=None, text="集体经济怎么发展", source=PARTY
         )
     assert refused.value.code == "unknown"
@@ -268,7 +268,7 @@ def test_staff_enter_the_superior_committees_topic_with_its_supporters(tw):
 
 
 def test_staff_may_enter_a_short_topic(world):
-    s = topics.suggestion_enter(
+    s = topics_services.suggestion_enter(
         actor=world.county_staff,
         session=world.county_session,
         organisation=world.shijia,
@@ -299,14 +299,14 @@ def test_staff_entry_is_refused_when_a_field_is_wrong(world, change, code):
     if fields["organisation"] == "liaoyang_v1":
         fields["organisation"] = world.liaoyang_v1
     with pytest.raises(TopicError) as refused:
-        topics.suggestion_enter(**fields)
+        topics_services.suggestion_enter(**fields)
     assert refused.value.code == code
     assert not TopicSuggestion.objects.exists()
 
 
 def test_township_staff_cannot_enter_suggestions_for_another_session(world):
     with pytest.raises(PermissionDenied):
-        topics.suggestion_enter(
+        topics_services.suggestion_enter(
             actor=world.liaoyang_staff,
             session=world.shijia_session,
             organisation=None,
@@ -320,28 +320,32 @@ def test_township_staff_cannot_enter_suggestions_for_another_session(world):
 
 
 def test_classifying_sets_the_category_and_is_audited(tw):
-    topics.suggestion_classify(actor=tw.w.county_staff, suggestion=tw.a, category=category("集体经济"))
+    topics_services.suggestion_classify(
+        actor=tw.w.county_staff, suggestion=tw.a, category=category("集体经济")
+    )
     tw.refresh(tw.a)
     assert tw.a.category.name == "集体经济"
     event = AuditEvent.objects.get(action="topic_suggestion.update", object_id=str(tw.a.pk))
     assert event.changes["category"] == [None, "集体经济"]
-    topics.suggestion_classify(actor=tw.w.county_staff, suggestion=tw.a, category=None)
+    topics_services.suggestion_classify(actor=tw.w.county_staff, suggestion=tw.a, category=None)
     tw.refresh(tw.a)
     assert tw.a.category is None
 
 
 def test_township_staff_cannot_classify_the_countys_suggestions(tw):
     with pytest.raises(PermissionDenied):
-        topics.suggestion_classify(actor=tw.w.shijia_staff, suggestion=tw.a, category=category("集体经济"))
+        topics_services.suggestion_classify(
+            actor=tw.w.shijia_staff, suggestion=tw.a, category=category("集体经济")
+        )
 
 
 def test_merging_adds_the_supporters_and_the_merged_leave_the_counts(tw):
-    before = topics.session_topic_counts(tw.w.county_session)
-    target = topics.suggestions_merge(actor=tw.w.county_staff, target=tw.c, others=[tw.a, tw.b])
+    before = topics_selectors.session_topic_counts(tw.w.county_session)
+    target = topics_services.suggestions_merge(actor=tw.w.county_staff, target=tw.c, others=[tw.a, tw.b])
     tw.refresh(tw.a, tw.b, tw.c)
     assert target.supporters == tw.c.supporters == 3 + 1 + 1
     assert tw.a.merged_into == tw.c and tw.b.merged_into == tw.c
-    after = topics.session_topic_counts(tw.w.county_session)
+    after = topics_selectors.session_topic_counts(tw.w.county_session)
     assert before == TopicCounts(suggestions=5, people=7, organisations=2, sessions=1)
     assert after == TopicCounts(suggestions=3, people=7, organisations=2, sessions=1)
     event = AuditEvent.objects.get(action="topic_suggestion.merge")
@@ -349,8 +353,8 @@ def test_merging_adds_the_supporters_and_the_merged_leave_the_counts(tw):
 
 
 def test_merging_again_points_everything_at_the_new_target(tw):
-    topics.suggestions_merge(actor=tw.w.county_staff, target=tw.a, others=[tw.b])
-    topics.suggestions_merge(actor=tw.w.county_staff, target=tw.c, others=[tw.a])
+    topics_services.suggestions_merge(actor=tw.w.county_staff, target=tw.a, others=[tw.b])
+    topics_services.suggestions_merge(actor=tw.w.county_staff, target=tw.c, others=[tw.a])
     tw.refresh(tw.a, tw.b, tw.c)
     assert tw.c.supporters == 5 and tw.a.merged_into == tw.c and tw.b.merged_into == tw.c
 
@@ -366,7 +370,7 @@ def test_merging_again_points_everything_at_the_new_target(tw):
 )
 def test_merging_is_refused_across_organisations_into_itself_or_with_nothing(tw, target, others, code):
     with pytest.raises(TopicError) as refused:
-        topics.suggestions_merge(
+        topics_services.suggestions_merge(
             actor=tw.w.county_staff, target=getattr(tw, target), others=[getattr(tw, o) for o in others]
         )
     assert refused.value.code == code
@@ -375,14 +379,14 @@ def test_merging_is_refused_across_organisations_into_itself_or_with_nothing(tw,
 
 
 def test_merging_is_refused_across_sessions(tw, world):
-    s = topics.suggestion_enter(
+    s = topics_services.suggestion_enter(
         actor=world.county_staff,
         session=world.shijia_session,
         organisation=None,
         text="集体经济",
         source=PUBLIC,
     )
-    t = topics.suggestion_enter(
+    t = topics_services.suggestion_enter(
         actor=world.county_staff,
         session=world.county_session,
         organisation=None,
@@ -390,36 +394,40 @@ def test_merging_is_refused_across_sessions(tw, world):
         source=PUBLIC,
     )
     with pytest.raises(TopicError) as refused:
-        topics.suggestions_merge(actor=world.county_staff, target=t, others=[s])
+        topics_services.suggestions_merge(actor=world.county_staff, target=t, others=[s])
     assert refused.value.code == "other_session"
 
 
 def test_a_merged_suggestion_can_be_neither_merged_again_nor_classified_nor_a_target(tw):
-    topics.suggestions_merge(actor=tw.w.county_staff, target=tw.a, others=[tw.b])
+    topics_services.suggestions_merge(actor=tw.w.county_staff, target=tw.a, others=[tw.b])
     with pytest.raises(TopicError) as refused:
-        topics.suggestions_merge(actor=tw.w.county_staff, target=tw.c, others=[tw.b])
+        topics_services.suggestions_merge(actor=tw.w.county_staff, target=tw.c, others=[tw.b])
     assert refused.value.code == "merged"
     with pytest.raises(TopicError) as refused:
-        topics.suggestions_merge(actor=tw.w.county_staff, target=tw.b, others=[tw.c])
+        topics_services.suggestions_merge(actor=tw.w.county_staff, target=tw.b, others=[tw.c])
     assert refused.value.code == "merged"
     with pytest.raises(TopicError) as refused:
-        topics.suggestion_classify(actor=tw.w.county_staff, suggestion=tw.b, category=category("集体经济"))
+        topics_services.suggestion_classify(
+            actor=tw.w.county_staff, suggestion=tw.b, category=category("集体经济")
+        )
     assert refused.value.code == "merged"
 
 
 def test_township_staff_cannot_merge_the_countys_suggestions(tw):
     with pytest.raises(PermissionDenied):
-        topics.suggestions_merge(actor=tw.w.shijia_staff, target=tw.a, others=[tw.b])
+        topics_services.suggestions_merge(actor=tw.w.shijia_staff, target=tw.a, others=[tw.b])
 
 
 def test_categories_are_ranked_by_the_people_who_raised_them_per_organisation(tw):
     staff = tw.w.county_staff
     economy, governance = category("集体经济"), category("基层治理")
-    topics.suggestion_classify(actor=staff, suggestion=tw.a, category=economy)
-    topics.suggestion_classify(actor=staff, suggestion=tw.b, category=economy)
-    topics.suggestion_classify(actor=staff, suggestion=tw.c, category=governance)  # 3 people
-    topics.suggestion_classify(actor=staff, suggestion=tw.d, category=economy)  # another organisation
-    board = topics.session_topic_board(tw.w.county_session)
+    topics_services.suggestion_classify(actor=staff, suggestion=tw.a, category=economy)
+    topics_services.suggestion_classify(actor=staff, suggestion=tw.b, category=economy)
+    topics_services.suggestion_classify(actor=staff, suggestion=tw.c, category=governance)  # 3 people
+    topics_services.suggestion_classify(
+        actor=staff, suggestion=tw.d, category=economy
+    )  # another organisation
+    board = topics_selectors.session_topic_board(tw.w.county_session)
     shijia, liaoyang, whole = board
     assert (shijia.report.organisation, liaoyang.report.organisation, whole.report) == (
         tw.w.shijia,
@@ -435,8 +443,8 @@ def test_categories_are_ranked_by_the_people_who_raised_them_per_organisation(tw
     assert shijia.people == 5
 
     # Merging the two 集体经济 suggestions adds nobody: the ranking stays, one suggestion fewer.
-    topics.suggestions_merge(actor=staff, target=tw.a, others=[tw.b])
-    shijia = topics.session_topic_board(tw.w.county_session)[0]
+    topics_services.suggestions_merge(actor=staff, target=tw.a, others=[tw.b])
+    shijia = topics_selectors.session_topic_board(tw.w.county_session)[0]
     assert [(c.category.name, c.people, c.suggestions) for c in shijia.categories] == [
         ("基层治理", 3, 1),
         ("集体经济", 2, 1),
@@ -445,7 +453,7 @@ def test_categories_are_ranked_by_the_people_who_raised_them_per_organisation(tw
     assert [m.pk for m in shijia.suggestions[1].merged_list] == [tw.b.pk]
 
     # Two more people for 集体经济 put it first.
-    topics.suggestion_enter(
+    topics_services.suggestion_enter(
         actor=staff,
         session=tw.w.county_session,
         organisation=tw.w.shijia,
@@ -453,7 +461,7 @@ def test_categories_are_ranked_by_the_people_who_raised_them_per_organisation(tw
         source=PARTY,
         supporters=2,
     )
-    shijia = topics.session_topic_board(tw.w.county_session)[0]
+    shijia = topics_selectors.session_topic_board(tw.w.county_session)[0]
     assert [(c.category and c.category.name, c.people) for c in shijia.categories] == [
         ("基层治理", 3),
         ("集体经济", 2),
@@ -463,9 +471,9 @@ def test_categories_are_ranked_by_the_people_who_raised_them_per_organisation(tw
 
 def test_ties_between_categories_follow_the_list_order(tw):
     staff = tw.w.county_staff
-    topics.suggestion_classify(actor=staff, suggestion=tw.a, category=category("基层治理"))
-    topics.suggestion_classify(actor=staff, suggestion=tw.b, category=category("集体经济"))
-    shijia = topics.session_topic_board(tw.w.county_session)[0]
+    topics_services.suggestion_classify(actor=staff, suggestion=tw.a, category=category("基层治理"))
+    topics_services.suggestion_classify(actor=staff, suggestion=tw.b, category=category("集体经济"))
+    shijia = topics_selectors.session_topic_board(tw.w.county_session)[0]
     assert [c.category and c.category.name for c in shijia.categories][:2] == ["集体经济", "基层治理"]
 
 
@@ -478,7 +486,7 @@ def _report(tw, org) -> Report:
 
 
 def test_adopting_a_suggestion_sets_the_topic_and_audits_it(tw):
-    report = topics.report_topic_assign(
+    report = topics_services.report_topic_assign(
         actor=tw.w.county_staff, report=_report(tw, tw.w.shijia), suggestion=tw.b
     )
     assert _report(tw, tw.w.shijia).topic == report.topic == "集体经济收入低，有什么办法增加？"
@@ -489,14 +497,14 @@ def test_adopting_a_suggestion_sets_the_topic_and_audits_it(tw):
         "suggestion": [None, tw.b.pk],
         "supporters": [None, 1],
     }
-    assert topics.session_topic_board(tw.w.county_session)[0].adopted_id == tw.b.pk
+    assert topics_selectors.session_topic_board(tw.w.county_session)[0].adopted_id == tw.b.pk
 
 
 def test_without_a_choice_the_most_raised_suggestion_becomes_the_topic(tw):
-    topics.report_topic_assign(actor=tw.w.county_staff, report=_report(tw, tw.w.shijia))
+    topics_services.report_topic_assign(actor=tw.w.county_staff, report=_report(tw, tw.w.shijia))
     assert _report(tw, tw.w.shijia).topic == "抓党建促乡村振兴的思路和举措"  # C, raised by 3
-    topics.suggestions_merge(actor=tw.w.county_staff, target=tw.a, others=[tw.b])
-    topics.suggestion_enter(
+    topics_services.suggestions_merge(actor=tw.w.county_staff, target=tw.a, others=[tw.b])
+    topics_services.suggestion_enter(
         actor=tw.w.county_staff,
         session=tw.w.county_session,
         organisation=tw.w.shijia,
@@ -504,15 +512,15 @@ def test_without_a_choice_the_most_raised_suggestion_becomes_the_topic(tw):
         source=PARTY,
         supporters=2,
     )
-    topics.suggestions_merge(
+    topics_services.suggestions_merge(
         actor=tw.w.county_staff, target=tw.a, others=[TopicSuggestion.objects.get(text="集体经济")]
     )
-    topics.report_topic_assign(actor=tw.w.county_staff, report=_report(tw, tw.w.shijia))
+    topics_services.report_topic_assign(actor=tw.w.county_staff, report=_report(tw, tw.w.shijia))
     assert _report(tw, tw.w.shijia).topic == "希望书记讲讲村级集体经济怎么壮大"  # A, now raised by 4
 
 
 def test_a_typed_topic_is_set_as_typed_in_one_line(tw):
-    topics.report_topic_assign(
+    topics_services.report_topic_assign(
         actor=tw.w.county_staff, report=_report(tw, tw.w.liaoyang), text="  以党建引领\n社区治理  "
     )
     assert _report(tw, tw.w.liaoyang).topic == "以党建引领 社区治理"
@@ -521,7 +529,7 @@ def test_a_typed_topic_is_set_as_typed_in_one_line(tw):
 
 
 def test_a_suggestion_reworded_keeps_its_link_in_the_audit(tw):
-    topics.report_topic_assign(
+    topics_services.report_topic_assign(
         actor=tw.w.county_staff,
         report=_report(tw, tw.w.shijia),
         suggestion=tw.b,
@@ -532,7 +540,9 @@ def test_a_suggestion_reworded_keeps_its_link_in_the_audit(tw):
 
 
 def test_a_whole_session_suggestion_may_become_any_reporters_topic(tw):
-    topics.report_topic_assign(actor=tw.w.county_staff, report=_report(tw, tw.w.liaoyang), suggestion=tw.e)
+    topics_services.report_topic_assign(
+        actor=tw.w.county_staff, report=_report(tw, tw.w.liaoyang), suggestion=tw.e
+    )
     assert _report(tw, tw.w.liaoyang).topic == tw.e.text
 
 
@@ -548,17 +558,17 @@ def test_assignment_refusals(tw):
     ]
     for fields, code in cases:
         with pytest.raises(TopicError) as refused:
-            topics.report_topic_assign(actor=staff, **fields)
+            topics_services.report_topic_assign(actor=staff, **fields)
         assert refused.value.code == code, fields
-    topics.suggestions_merge(actor=staff, target=tw.a, others=[tw.b])
+    topics_services.suggestions_merge(actor=staff, target=tw.a, others=[tw.b])
     with pytest.raises(TopicError) as refused:
-        topics.report_topic_assign(actor=staff, report=shijia, suggestion=tw.b)
+        topics_services.report_topic_assign(actor=staff, report=shijia, suggestion=tw.b)
     assert refused.value.code == "merged"
-    long = topics.suggestion_enter(
+    long = topics_services.suggestion_enter(
         actor=staff, session=tw.w.county_session, organisation=tw.w.shijia, text="长" * 300, source=PARTY
     )
     with pytest.raises(TopicError) as refused:
-        topics.report_topic_assign(actor=staff, report=shijia, suggestion=long)
+        topics_services.report_topic_assign(actor=staff, report=shijia, suggestion=long)
     assert refused.value.code == "too_long"
     assert _report(tw, tw.w.shijia).topic == "" and not AuditEvent.objects.filter(
         action="report.topic_assign"
@@ -569,14 +579,16 @@ def test_the_topic_of_a_finished_session_cannot_change(tw):
     tw.w.county_session.status = SessionStatus.FINISHED
     tw.w.county_session.save()
     with pytest.raises(TopicError) as refused:
-        topics.report_topic_assign(actor=tw.w.county_staff, report=_report(tw, tw.w.shijia), text="新题目")
+        topics_services.report_topic_assign(
+            actor=tw.w.county_staff, report=_report(tw, tw.w.shijia), text="新题目"
+        )
     assert refused.value.code == "session_over"
 
 
 def test_the_host_assigns_the_topic_not_the_reporter(tw):
     """石匣乡 staff manage 石匣乡 but the county hosts the session its secretary reports at."""
     with pytest.raises(PermissionDenied):
-        topics.report_topic_assign(
+        topics_services.report_topic_assign(
             actor=tw.w.shijia_staff, report=_report(tw, tw.w.shijia), text="自己定的题目"
         )
 
@@ -586,14 +598,14 @@ def test_the_host_assigns_the_topic_not_the_reporter(tw):
 
 
 def test_county_staff_add_rename_and_remove_categories(world):
-    new = topics.topic_category_save(
+    new = topics_services.topic_category_save(
         actor=world.county_staff, category=TopicCategory(name=" 乡村振兴 ", order=9)
     )
     assert new.name == "乡村振兴"
     new.name = "乡村全面振兴"
-    topics.topic_category_save(actor=world.county_staff, category=new)
+    topics_services.topic_category_save(actor=world.county_staff, category=new)
     assert TopicCategory.objects.get(pk=new.pk).name == "乡村全面振兴"
-    topics.topic_category_delete(actor=world.county_staff, category=new)
+    topics_services.topic_category_delete(actor=world.county_staff, category=new)
     assert not TopicCategory.objects.filter(pk=new.pk).exists()
     actions = AuditEvent.objects.filter(object_type="reviews.topiccategory").values_list("action", flat=True)
     assert sorted(actions) == ["topic_category.create", "topic_category.delete", "topic_category.update"]
@@ -601,16 +613,18 @@ def test_county_staff_add_rename_and_remove_categories(world):
 
 def test_township_staff_cannot_change_the_shared_categories(world):
     with pytest.raises(TopicError) as refused:
-        topics.topic_category_save(actor=world.shijia_staff, category=TopicCategory(name="乡村振兴"))
+        topics_services.topic_category_save(actor=world.shijia_staff, category=TopicCategory(name="乡村振兴"))
     assert refused.value.code == "scope"
     with pytest.raises(TopicError):
-        topics.topic_category_delete(actor=world.shijia_staff, category=category("作风建设"))
+        topics_services.topic_category_delete(actor=world.shijia_staff, category=category("作风建设"))
 
 
 def test_a_category_in_use_is_not_removed(tw):
-    topics.suggestion_classify(actor=tw.w.county_staff, suggestion=tw.a, category=category("集体经济"))
+    topics_services.suggestion_classify(
+        actor=tw.w.county_staff, suggestion=tw.a, category=category("集体经济")
+    )
     with pytest.raises(TopicError) as refused:
-        topics.topic_category_delete(actor=tw.w.county_staff, category=category("集体经济"))
+        topics_services.topic_category_delete(actor=tw.w.county_staff, category=category("集体经济"))
     assert refused.value.code == "in_use"
 
 
@@ -618,7 +632,7 @@ def test_a_duplicate_category_name_is_refused(world):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        topics.topic_category_save(actor=world.county_staff, category=TopicCategory(name="集体经济"))
+        topics_services.topic_category_save(actor=world.county_staff, category=TopicCategory(name="集体经济"))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -626,16 +640,16 @@ def test_a_duplicate_category_name_is_refused(world):
 
 
 def test_session_counters_match_the_hand_count(tw):
-    assert topics.session_topic_counts(tw.w.county_session) == TopicCounts(5, 7, 2, 1)
-    assert topics.session_topic_counts(tw.w.shijia_session) == TopicCounts(2, 3, 1, 1)
-    assert topics.session_topic_counts(tw.w.liaoyang_session) == TopicCounts(0, 0, 0, 0)
+    assert topics_selectors.session_topic_counts(tw.w.county_session) == TopicCounts(5, 7, 2, 1)
+    assert topics_selectors.session_topic_counts(tw.w.shijia_session) == TopicCounts(2, 3, 1, 1)
+    assert topics_selectors.session_topic_counts(tw.w.liaoyang_session) == TopicCounts(0, 0, 0, 0)
 
 
 def test_cycle_counters_cover_the_sessions_the_user_can_see(tw):
     everything = TopicCounts(suggestions=7, people=10, organisations=3, sessions=2)
-    assert topics.cycle_topic_counts(tw.w.cycle, tw.w.county_staff) == everything
-    assert topics.cycle_topic_counts(tw.w.cycle, tw.w.superuser) == everything
-    assert topics.cycle_topic_counts(tw.w.cycle, tw.w.shijia_staff) == TopicCounts(2, 3, 1, 1)
-    assert topics.cycle_topic_counts(tw.w.cycle, tw.w.liaoyang_staff) == TopicCounts(0, 0, 0, 0)
-    topics.suggestions_merge(actor=tw.w.county_staff, target=tw.f, others=[tw.g])
-    assert topics.cycle_topic_counts(tw.w.cycle, tw.w.county_staff) == TopicCounts(6, 10, 3, 2)
+    assert topics_selectors.cycle_topic_counts(tw.w.cycle, tw.w.county_staff) == everything
+    assert topics_selectors.cycle_topic_counts(tw.w.cycle, tw.w.superuser) == everything
+    assert topics_selectors.cycle_topic_counts(tw.w.cycle, tw.w.shijia_staff) == TopicCounts(2, 3, 1, 1)
+    assert topics_selectors.cycle_topic_counts(tw.w.cycle, tw.w.liaoyang_staff) == TopicCounts(0, 0, 0, 0)
+    topics_services.suggestions_merge(actor=tw.w.county_staff, target=tw.f, others=[tw.g])
+    assert topics_selectors.cycle_topic_counts(tw.w.cycle, tw.w.county_staff) == TopicCounts(6, 10, 3, 2)

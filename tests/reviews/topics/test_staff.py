@@ -12,10 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from reviews import documents
-from reviews import services as topics
-from reviews.models import AuditEvent, Report, SuggestionSource, TopicCall, TopicCategory, TopicSuggestion
-from tests.reviews.test_topics_services import TopicWorld, category, zh
+from reviews import documents as reviews_documents
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import Report
+from reviews.topics import documents as topics_documents
+from reviews.topics import services as topics
+from reviews.topics.models import SuggestionSource, TopicCall, TopicCategory, TopicSuggestion
+from tests.reviews.topics.test_services import TopicWorld, category, zh
 
 
 @pytest.fixture
@@ -101,7 +104,7 @@ def test_staff_open_and_close_the_call_and_see_its_link(county, world):
     call = TopicCall.objects.get(session=world.county_session)
     page = _page(county, world.county_session)
     assert 'data-call-state="open"' in page
-    assert documents.propose_url(call) in page and "<svg" in page
+    assert topics_documents.propose_url(call) in page and "<svg" in page
     county.post(reverse("topics:close", args=[world.county_session.pk]))
     assert 'data-call-state="closed"' in _page(county, world.county_session)
     assert not TopicCall.objects.get(pk=call.pk).is_open
@@ -351,8 +354,8 @@ def test_the_poster_has_the_title_the_call_and_the_link(county, tw, tmp_path, se
 def test_the_poster_qr_code_holds_the_public_link(tw, settings):
     settings.SITE_URL = "https://shuzhi.example.gov.cn/"
     url = f"https://shuzhi.example.gov.cn/topics/p/{tw.county_call.token}/"
-    html = documents.topic_poster_html(tw.w.county_session, tw.county_call)
-    assert documents.qr_svg(url) in html  # the same link, encoded
+    html = topics_documents.topic_poster_html(tw.w.county_session, tw.county_call)
+    assert reviews_documents.qr_svg(url) in html  # the same link, encoded
     assert "font-family" in html.split("@bottom-center")[1].split("}")[0]
 
 
@@ -363,7 +366,7 @@ def test_a_poster_for_thirty_reporters_names_a_few_and_stays_on_one_page(tw, tmp
         org = make_org(f"P{i:02d}", f"第{i}村股份经济合作社党支部", tw.w.shijia)
         Report.objects.create(session=tw.w.shijia_session, organisation=org, order=i)
     with translation.override("zh-hans"):
-        pdf = documents.topic_poster_pdf(
+        pdf = topics_documents.topic_poster_pdf(
             tw.w.shijia_session, tw.shijia_call, deadline="2026年1月10日（周六）前"
         )
     text = _pdf_text(pdf, tmp_path)
@@ -431,9 +434,9 @@ def test_the_delegate_ballot_shows_the_assigned_topic(client, db):
 
 
 def test_the_results_workbook_shows_the_assigned_topic(db):
-    from scoring.exports import ResultsWorkbook
+    from scoring.results.exports import ResultsWorkbook
     from tests.scoring.conftest import ScoredWorld
-    from tests.scoring.test_exports import example
+    from tests.scoring.results.test_exports import example
 
     scored = ScoredWorld(open_scoring=False)
     topics.topic_call_open(actor=scored.county_staff, session=scored.session)

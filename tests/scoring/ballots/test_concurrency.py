@@ -5,9 +5,11 @@ import threading
 import pytest
 from django.db import connection
 
-from scoring import services
-from scoring.models import Ballot, Credential, Scheme, Score, ScoringStatus
-from scoring.services import ScoringError
+from scoring.ballots import services
+from scoring.ballots.models import Ballot, Score
+from scoring.codes.models import Credential
+from scoring.errors import ScoringError
+from scoring.schemes.models import Scheme, ScoringStatus
 from tests.scoring.conftest import ScoredWorld
 
 pytestmark = pytest.mark.django_db(transaction=True)

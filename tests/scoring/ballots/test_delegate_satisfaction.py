@@ -3,7 +3,8 @@
 from django.urls import reverse
 
 from scoring import selectors
-from scoring.models import SatisfactionMark, Scheme
+from scoring.ballots.models import SatisfactionMark
+from scoring.schemes.models import Scheme
 
 
 def _url(name, world, code):

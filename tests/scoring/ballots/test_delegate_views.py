@@ -11,9 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from reviews.models import OrganisationKind, Report
-from scoring import codes, services
-from scoring.models import Ballot, Credential, Scheme, Score
+from reviews.cycles.models import Report
+from reviews.orgs.models import OrganisationKind
+from scoring.ballots import services as ballots_services
+from scoring.ballots.models import Ballot, Score
+from scoring.codes import services as codes_services
+from scoring.codes import tokens as codes
+from scoring.codes.models import Credential
+from scoring.schemes.models import Scheme
 from tests.conftest import make_org, make_secretary
 
 
@@ -43,7 +48,7 @@ def _use_points(world, max_points: int = 100) -> None:
     world.scheme.criteria.exclude(pk=world.criteria[0].pk).delete()
     world.scheme.criteria.filter(pk=world.criteria[0].pk).update(max_points=max_points)
     world.criteria = world.criteria[:1]
-    services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -157,15 +162,15 @@ def test_the_page_needs_a_bounded_number_of_queries(client, scored):
 
 def _revoke(world):
     credential = Credential.objects.get(serial=world.leader_codes[0].serial)
-    services.credential_revoke(actor=world.county_staff, credential=credential)
+    codes_services.credential_revoke(actor=world.county_staff, credential=credential)
 
 
 def _use(world):
-    services.ballot_submit(code=world.leader_codes[0].token, marks=world.marks(), submission_key="k0")
+    ballots_services.ballot_submit(code=world.leader_codes[0].token, marks=world.marks(), submission_key="k0")
 
 
 def _close(world):
-    services.scoring_close(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_close(actor=world.county_staff, session=world.session)
 
 
 @pytest.mark.parametrize(

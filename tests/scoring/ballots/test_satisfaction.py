@@ -3,9 +3,12 @@
 import pytest
 from django.urls import reverse
 
-from scoring import selectors, services
-from scoring.models import Ballot, Credential, SatisfactionMark, Scheme
-from scoring.services import ScoringError
+from scoring import selectors
+from scoring.ballots import services
+from scoring.ballots.models import Ballot, SatisfactionMark
+from scoring.codes.models import Credential
+from scoring.errors import ScoringError
+from scoring.schemes.models import Scheme
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def test_an_unknown_value_is_tampering(asking, value):
 
 
 def test_a_reporter_of_another_session_is_tampering(asking):
-    from reviews.models import Report
+    from reviews.cycles.models import Report
 
     elsewhere = Report.objects.create(session=asking.shijia_session, organisation=asking.shijia_v1, order=1)
     with pytest.raises(ScoringError) as refused:
@@ -108,8 +111,8 @@ def test_the_ballot_page_offers_the_three_answers_without_forcing_one(asking, cl
 def test_the_results_page_stays_within_its_query_bound_with_everything_said_on_the_spot(
     client, db, django_assert_max_num_queries
 ):
-    from reviews import services as review_services
-    from tests.scoring.test_manage_results import QUERY_BOUND, _world_with_reporters
+    from reviews.meeting import services as review_services
+    from tests.scoring.results.test_pages import QUERY_BOUND, _world_with_reporters
 
     world = _world_with_reporters(20)
     Scheme.objects.filter(pk=world.scheme.pk).update(collect_satisfaction=True)

@@ -3,10 +3,13 @@
 import pytest
 from django.utils import translation
 
-from reviews.models import AuditEvent
-from scoring import services
-from scoring.models import Ballot, Credential, Scheme, Score
-from scoring.services import ScoringError
+from reviews.audit.models import AuditEvent
+from scoring.ballots import services as ballots_services
+from scoring.ballots.models import Ballot, Score
+from scoring.codes import services as codes_services
+from scoring.codes.models import Credential
+from scoring.errors import ScoringError
+from scoring.schemes.models import Scheme
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +19,7 @@ def _chinese():
 
 
 def _submit(world, code, marks=None, key="k1"):
-    return services.ballot_submit(
+    return ballots_services.ballot_submit(
         code=code, marks=marks if marks is not None else world.marks(), submission_key=key
     )
 
@@ -65,7 +68,7 @@ def test_an_unknown_code_is_refused(scored):
 
 def test_a_revoked_code_is_refused(scored):
     credential = Credential.objects.get(serial=scored.leader_codes[1].serial)
-    services.credential_revoke(actor=scored.county_staff, credential=credential)
+    codes_services.credential_revoke(actor=scored.county_staff, credential=credential)
     error = _refusal(scored, scored.leader_codes[1].token)
     assert error.code == "revoked" and "作废" in error.message
     assert not Ballot.objects.exists()
@@ -79,7 +82,7 @@ def test_nothing_is_accepted_before_scoring_opens(scored_closed_scheme):
 
 def test_nothing_is_accepted_after_scoring_closes(scored):
     _submit(scored, scored.leader_codes[0].token)
-    services.scoring_close(actor=scored.county_staff, session=scored.session)
+    ballots_services.scoring_close(actor=scored.county_staff, session=scored.session)
     error = _refusal(scored, scored.leader_codes[1].token)
     assert error.code == "closed" and "已结束" in error.message
     assert Ballot.objects.count() == 1
@@ -88,7 +91,7 @@ def test_nothing_is_accepted_after_scoring_closes(scored):
 
 def test_a_retry_after_the_close_still_gets_its_receipt(scored):
     first = _submit(scored, scored.leader_codes[0].token)
-    services.scoring_close(actor=scored.county_staff, session=scored.session)
+    ballots_services.scoring_close(actor=scored.county_staff, session=scored.session)
     assert _submit(scored, scored.leader_codes[0].token).receipt == first.receipt
 
 
@@ -124,7 +127,7 @@ def test_an_unknown_grade_is_refused(scored, value):
 
 
 def test_a_reporter_of_another_session_is_refused(scored):
-    from reviews.models import Report
+    from reviews.cycles.models import Report
 
     stranger = Report.objects.create(session=scored.shijia_session, organisation=scored.shijia_v1, order=1)
     marks = scored.marks()
@@ -138,7 +141,7 @@ def test_points_out_of_range_are_refused(scored_closed_scheme):
     world.scheme.mode = "points"
     world.scheme.save()
     world.scheme.criteria.exclude(pk=world.criteria[0].pk).delete()
-    services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
     criterion = world.criteria[0]
     good = {(r.pk, criterion.pk): "88.5" for r in world.reports}
     for bad in ("100.01", "-1", "abc", "NaN", "80.123"):
@@ -165,7 +168,7 @@ def test_an_anonymous_ballot_carries_no_link_to_its_code(scored):
 
 def test_the_audit_log_never_holds_ballot_contents(scored):
     _submit(scored, scored.leader_codes[0].token)
-    services.scoring_close(actor=scored.county_staff, session=scored.session)
+    ballots_services.scoring_close(actor=scored.county_staff, session=scored.session)
     text = " ".join(str(e.changes) + e.object_repr for e in AuditEvent.objects.all())
     receipt = Ballot.objects.get().receipt
     assert receipt not in text and "good" not in text
@@ -175,10 +178,10 @@ def test_a_named_group_ballot_records_the_delegate(scored_closed_scheme):
     world = scored_closed_scheme
     world.leaders.anonymous = False
     world.leaders.save()
-    issued = services.credentials_issue(
+    issued = codes_services.credentials_issue(
         actor=world.county_staff, session=world.session, group=world.leaders, count=0, names=["张常委"]
     )
-    services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
     _submit(world, issued[0].token)
     assert Ballot.objects.get().delegate_name == "张常委"
 

@@ -4,9 +4,12 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reviews.models import AuditEvent
-from scoring import services
-from scoring.models import Credential, EvaluatorGroup
+from reviews.audit.models import AuditEvent
+from scoring.ballots import services as ballots_services
+from scoring.codes import services as codes_services
+from scoring.codes.models import Credential
+from scoring.schemes import services as schemes_services
+from scoring.schemes.models import EvaluatorGroup
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +27,10 @@ def _messages(response) -> str:
 
 
 def test_it_lists_the_codes_with_their_status_and_counts_per_group(client, scored):
-    services.ballot_submit(code=scored.leader_codes[0].token, marks=scored.marks(), submission_key="k")
-    services.credential_revoke(actor=scored.county_staff, credential=Credential.objects.get(serial=2))
+    ballots_services.ballot_submit(
+        code=scored.leader_codes[0].token, marks=scored.marks(), submission_key="k"
+    )
+    codes_services.credential_revoke(actor=scored.county_staff, credential=Credential.objects.get(serial=2))
     client.force_login(scored.county_staff)
     response = client.get(_url(scored))
     assert response.status_code == 200
@@ -74,7 +79,9 @@ def test_a_code_is_revoked(client, scored):
 
 
 def test_revoking_a_used_code_is_refused(client, scored):
-    services.ballot_submit(code=scored.leader_codes[0].token, marks=scored.marks(), submission_key="k")
+    ballots_services.ballot_submit(
+        code=scored.leader_codes[0].token, marks=scored.marks(), submission_key="k"
+    )
     credential = Credential.objects.get(serial=1)
     client.force_login(scored.county_staff)
     response = client.post(_url(scored, "code_revoke", credential.pk), follow=True)
@@ -84,8 +91,8 @@ def test_revoking_a_used_code_is_refused(client, scored):
 
 
 def test_a_code_of_another_session_is_not_found(client, scored):
-    other = services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
-    services.credentials_issue(
+    other = schemes_services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
+    codes_services.credentials_issue(
         actor=scored.superuser, session=scored.shijia_session, group=other.groups.first(), count=1
     )
     foreign = Credential.objects.get(session=scored.shijia_session)
@@ -125,7 +132,7 @@ def test_too_many_codes_are_refused(client, scored):
 
 
 def test_a_group_of_another_session_is_refused(client, scored):
-    other = services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
+    other = schemes_services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
     client.force_login(scored.county_staff)
     response = client.post(_url(scored, "codes_issue"), {"group": other.groups.first().pk, "count": 1})
     assert response.status_code == 200 and response.context["form"].errors["group"]
@@ -171,13 +178,13 @@ def test_the_paper_form_of_a_group_downloads_as_a_pdf(client, scored):
 
 
 def test_the_paper_form_of_another_sessions_group_is_not_found(client, scored):
-    other = services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
+    other = schemes_services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
     client.force_login(scored.county_staff)
     assert client.get(_url(scored, "paper_ballot", other.groups.first().pk)).status_code == 404
 
 
 def test_codes_whose_slips_cannot_be_printed_are_revoked(client, scored, monkeypatch):
-    from scoring import documents
+    from scoring.codes import documents
 
     def broken(*args, **kwargs):
         raise OSError("no font")
@@ -197,7 +204,7 @@ def test_the_code_list_needs_a_bounded_number_of_queries(
     client, scored, django_assert_max_num_queries, extra_codes
 ):
     if extra_codes:
-        services.credentials_issue(
+        codes_services.credentials_issue(
             actor=scored.county_staff, session=scored.session, group=scored.delegates, count=extra_codes
         )
     client.force_login(scored.county_staff)

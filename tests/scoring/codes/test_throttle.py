@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from scoring import throttle
+from scoring.codes import throttle
 
 
 @pytest.fixture(autouse=True)

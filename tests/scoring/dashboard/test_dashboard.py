@@ -15,23 +15,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reviews import services_rectification as rect
-from reviews.models import (
-    Cycle,
-    FindingSource,
-    OrganisationKind,
-    RectificationItem,
-    RectificationStatus,
-    Report,
-    Sector,
-    Session,
-    SessionStatus,
-)
-from scoring import services
-from scoring.models import ResultSnapshot
+from reviews.cycles.models import Cycle, Report, Session, SessionStatus
+from reviews.findings.models import FindingSource
+from reviews.handover import services as handover
+from reviews.orgs.models import OrganisationKind, Sector
+from reviews.rectification import services as rect
+from reviews.rectification.models import RectificationItem, RectificationStatus
+from scoring.ballots import services as ballots_services
+from scoring.results import services as results_services
+from scoring.results.models import ResultSnapshot
 from scoring.selectors import report_key
 from tests.conftest import Rectified, make_org
-from tests.reviews.test_rectification_selectors import TODAY, Ledger
+from tests.reviews.rectification.test_selectors import TODAY, Ledger
 
 QUERY_BOUND = 20  # 17 today: login and scope 4, cycle 1, subtree roots 1, sessions 6, rectification 5
 
@@ -80,11 +75,11 @@ class Dashboard(Ledger):
         super().__init__(Rectified(scored))
         w = scored
         for i, code in enumerate(w.leader_codes[:5] + w.delegate_codes):
-            services.ballot_submit(
+            ballots_services.ballot_submit(
                 code=code.token, marks=w.marks("good", r2="average"), submission_key=f"k{i}"
             )
-        services.scoring_close(actor=w.county_staff, session=w.county_session)
-        services.results_publish(actor=w.county_staff, session=w.county_session)
+        ballots_services.scoring_close(actor=w.county_staff, session=w.county_session)
+        results_services.results_publish(actor=w.county_staff, session=w.county_session)
         self.shijia_v2_report = Report.objects.get(session=w.shijia_session, organisation=w.shijia_v2)
         publish_by_hand(
             w.shijia_session,
@@ -261,7 +256,7 @@ def test_the_page_prints_its_bars(client, dash):
 
 
 def test_overdue_list_is_capped_with_a_link_to_the_ledger(client, dash, monkeypatch):
-    from scoring import views_dashboard
+    from scoring.dashboard import views as views_dashboard
 
     monkeypatch.setattr(views_dashboard, "OVERDUE_SHOWN", 2)
     response = _get(client, dash.w.county_staff, _url(dash.cycle))
@@ -364,12 +359,12 @@ def _earlier_cycle(dash) -> Cycle:
     shijia = Report.objects.create(session=session, organisation=w.shijia, order=1)
     liaoyang = Report.objects.create(session=session, organisation=w.liaoyang, order=2)
     publish_by_hand(session, [(liaoyang, "88.25", "good", 1), (shijia, "78.5", "fairly_good", 2)])
-    notice = rect.notice_issue(
+    notice = handover.notice_issue(
         actor=w.county_staff,
         session=session,
         organisation=w.shijia,
         items=[
-            rect.ItemDraft(
+            handover.ItemDraft(
                 problem="党建阵地标识不规范",
                 measures="统一更换标识",
                 responsible="书记",
@@ -429,12 +424,12 @@ def test_year_over_year_unpublished_and_items_without_a_report(client, dash):
         cycle=other, host=w.county, title="2023年度述职评议会", date=datetime.date(2024, 1, 5)
     )
     Report.objects.create(session=session, organisation=w.liaoyang, order=1)
-    rect.notice_issue(
+    handover.notice_issue(
         actor=w.county_staff,
         session=session,
         organisation=w.liaoyang,
         items=[
-            rect.ItemDraft(
+            handover.ItemDraft(
                 problem="旧问题",
                 measures="措施",
                 responsible="书记",
@@ -487,12 +482,12 @@ def _grow(dash, townships: int = 8, villages: int = 6, items_per_village: int = 
                 [(r, str(90 - i), "good" if i < 2 else "average", i + 1) for i, r in enumerate(reports)],
             )
         for n, org in enumerate(orgs, start=1):
-            notice = rect.notice_issue(
+            notice = handover.notice_issue(
                 actor=w.county_staff,
                 session=session,
                 organisation=org,
                 items=[
-                    rect.ItemDraft(
+                    handover.ItemDraft(
                         problem=f"问题{k}",
                         measures="措施",
                         responsible="书记",

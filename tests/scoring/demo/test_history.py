@@ -6,22 +6,21 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from reviews.demo import demo_seed
-from reviews.demo_before import SECRETARY_LOGIN, demo_before_meeting_seed
-from reviews.models import (
-    Cycle,
+from reviews.cycles.models import Cycle, SessionStatus
+from reviews.demo.before_meeting import SECRETARY_LOGIN, demo_before_meeting_seed
+from reviews.demo.county import demo_seed
+from reviews.rectification.models import (
     FollowUpMark,
     FollowUpOutcome,
     RectificationEvent,
     RectificationEventKind,
     RectificationItem,
     RectificationStatus,
-    SessionStatus,
 )
-from reviews.services_rectification import is_responsible
-from scoring import demo_history
-from scoring.models import ResultSnapshot
-from scoring.services import snapshot_matches
+from reviews.rectification.services import is_responsible
+from scoring.demo import history as demo_history
+from scoring.results.models import ResultSnapshot
+from scoring.results.services import snapshot_matches
 
 # A fixed day, so the figures do not drift as the real date moves past the demo's deadlines.
 DAY = datetime.date(2026, 11, 24)

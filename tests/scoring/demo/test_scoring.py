@@ -1,9 +1,9 @@
 from django.core.management import call_command
 
-from reviews.demo import COUNTY_SESSION, demo_seed
-from reviews.models import Session
-from scoring import services
-from scoring.models import Scheme
+from reviews.cycles.models import Session
+from reviews.demo.county import COUNTY_SESSION, demo_seed
+from scoring.schemes import services
+from scoring.schemes.models import Scheme
 
 
 def test_the_demo_sessions_get_the_default_scheme_once(db):

@@ -4,13 +4,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from reviews import services
-from reviews.models import AuditEvent, Report, ReportStage, Session
-from reviews.services import MeetingError
-from scoring import services as scoring_services
-from scoring.services import ScoringError
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import Report, ReportStage, Session
+from reviews.meeting import services
+from reviews.meeting.services import MeetingError
+from scoring.ballots import services as ballots_services
+from scoring.errors import ScoringError
+from scoring.meeting import services as meeting_services
 from tests.conftest import World
-from tests.scoring.test_concurrency import _run_together
+from tests.scoring.ballots.test_concurrency import _run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,11 +81,11 @@ def test_two_consoles_revealing_together_reveal_one_row():
     from tests.scoring.conftest import ScoredWorld
 
     world = ScoredWorld()
-    scoring_services.scoring_close(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_close(actor=world.county_staff, session=world.session)
     outcomes = _run_together(
         *[
             (
-                lambda: scoring_services.results_reveal(
+                lambda: meeting_services.results_reveal(
                     actor=world.county_staff, session=world.session, version=0
                 )
             )

@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from reviews import services as review_services
-from reviews.models import AuditEvent, Report, ScreenMode, Session
-from scoring import services
-from scoring.models import Scheme, ScoringStatus
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import Report, ScreenMode, Session
+from reviews.meeting import services as review_services
+from scoring.ballots import services
+from scoring.schemes.models import Scheme, ScoringStatus
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

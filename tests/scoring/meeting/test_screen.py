@@ -11,10 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bench.seed import big_session, store_ballots_directly
-from reviews import services as review_services
-from reviews.models import Report, ReportStage, ScreenMode, Session
-from scoring import selectors, services, tally, views_meeting
-from scoring.models import Component, Scheme
+from reviews.cycles.models import Report, ReportStage, ScreenMode, Session
+from reviews.meeting import services as review_services
+from scoring import selectors, tally
+from scoring.ballots import services as ballots_services
+from scoring.meeting import services as meeting_services
+from scoring.meeting import views as views_meeting
+from scoring.results import services as results_services
+from scoring.schemes.models import Component, Scheme
 
 SCORE = re.compile(r"\b\d{1,3}\.\d{2}\b")
 GRADE_WORDS = ("较好", "一般", ">好<", ">差<", "sc-grade-")
@@ -54,15 +58,15 @@ def _next(world) -> None:
 def _vote_and_close(world) -> None:
     """Three ballots: the first reporter gets 好 throughout, the second 差 — the second ranks last."""
     for i in range(3):
-        services.ballot_submit(
+        ballots_services.ballot_submit(
             code=world.leader_codes[i].token, marks=world.marks("good", r2="poor"), submission_key="k"
         )
-    services.scoring_close(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_close(actor=world.county_staff, session=world.session)
 
 
 def _reveal(world, everything: bool = False) -> None:
     version = _session(world).meeting_version
-    services.results_reveal(
+    meeting_services.results_reveal(
         actor=world.county_staff, session=world.session, everything=everything, version=version
     )
 
@@ -138,12 +142,14 @@ def test_the_timer_turns_amber_in_the_last_minute_and_counts_overtime_up(
 
 
 def test_turnout_bars_and_the_qr_code_while_scoring_is_open(client, meeting):
-    services.ballot_submit(code=meeting.leader_codes[0].token, marks=meeting.marks(), submission_key="k")
+    ballots_services.ballot_submit(
+        code=meeting.leader_codes[0].token, marks=meeting.marks(), submission_key="k"
+    )
     _next(meeting)
     html = _html(client, meeting)
     assert "收回测评票" in html and "1 / 6" in html and "0 / 6" in html
     assert "<svg" in html and "http://127.0.0.1:8000/vote/" in html
-    services.scoring_close(actor=meeting.county_staff, session=meeting.session)
+    ballots_services.scoring_close(actor=meeting.county_staff, session=meeting.session)
     html = _html(client, meeting)
     assert "<svg" not in html and "1 / 6" in html
 
@@ -221,7 +227,7 @@ def test_published_results_come_from_the_snapshot(client, meeting):
     _vote_and_close(meeting)
     _reveal(meeting, everything=True)
     computed = _html(client, meeting)
-    services.results_publish(actor=meeting.county_staff, session=meeting.session)
+    results_services.results_publish(actor=meeting.county_staff, session=meeting.session)
     assert ":snapshot:" in views_meeting._ranking_key(_session(meeting))
     assert _html(client, meeting) == computed
 
@@ -231,16 +237,18 @@ def test_an_edited_component_score_reaches_the_cached_ranking(client, scored_clo
     world = scored_closed_scheme
     Scheme.objects.filter(pk=world.scheme.pk).update(onsite_share=Decimal(60))
     daily = Component.objects.create(scheme=world.scheme, name="日常考核", share=Decimal(40))
-    services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
     for report in world.reports:
-        services.component_score_set(
+        results_services.component_score_set(
             actor=world.county_staff, report=report, component=daily, value=Decimal(80)
         )
     _vote_and_close(world)
     _reveal(world, everything=True)
     assert SCORE.findall(_html(client, world)) == ["92.00", "56.00"]  # 100×60% + 80×40%, 40×60% + 80×40%
     second = Report.objects.select_related("session__host", "organisation").get(pk=world.reports[1].pk)
-    services.component_score_set(actor=world.county_staff, report=second, component=daily, value=Decimal(90))
+    results_services.component_score_set(
+        actor=world.county_staff, report=second, component=daily, value=Decimal(90)
+    )
     assert SCORE.findall(_html(client, world)) == ["92.00", "60.00"]
 
 
@@ -278,8 +286,8 @@ def test_the_state_issues_a_bounded_number_of_queries_in_every_mode(
     poll()  # the current reporter
     review_services.meeting_show(actor=staff, session=session, mode=ScreenMode.BLANK, version=None)
     poll(1)
-    services.scoring_close(actor=staff, session=session)
-    services.results_reveal(actor=staff, session=session, everything=True, version=None)
+    ballots_services.scoring_close(actor=staff, session=session)
+    meeting_services.results_reveal(actor=staff, session=session, everything=True, version=None)
     poll()  # the first poll tallies
     poll(2)  # later polls read the ranking from the cache
     assert Report.objects.filter(session=session, stage=ReportStage.REPORTING).count() == 1

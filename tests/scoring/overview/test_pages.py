@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reviews.models import AuditEvent
-from scoring import services
-from scoring.models import Criterion, EvaluatorGroup, Scheme, ScoringStatus
+from reviews.audit.models import AuditEvent
+from scoring.ballots import services as ballots_services
+from scoring.schemes import services as schemes_services
+from scoring.schemes.models import Criterion, EvaluatorGroup, Scheme, ScoringStatus
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +114,7 @@ def test_another_sessions_scheme_is_copied(client, scored):
 
 
 def test_a_copy_from_outside_the_scope_is_refused(client, world):
-    services.scheme_create_default(actor=world.liaoyang_staff, session=world.liaoyang_session)
+    schemes_services.scheme_create_default(actor=world.liaoyang_staff, session=world.liaoyang_session)
     client.force_login(world.shijia_staff)
     url = reverse("scoring:scheme_copy", args=[world.shijia_session.pk])
     response = client.post(url, {"source": world.liaoyang_session.pk}, follow=True)
@@ -162,7 +163,7 @@ def test_closing_when_scoring_is_not_open_says_so(client, scored_closed_scheme):
 
 def test_turnout_counts_received_ballots(client, scored):
     for code in scored.leader_codes[:3]:
-        services.ballot_submit(code=code.token, marks=scored.marks(), submission_key="k")
+        ballots_services.ballot_submit(code=code.token, marks=scored.marks(), submission_key="k")
     client.force_login(scored.county_staff)
     html = _page(client, _url(scored))
     assert "3 / 6" in html and "50.0%" in html
@@ -181,7 +182,7 @@ def test_the_overview_needs_a_bounded_number_of_queries(
     client, scored, django_assert_max_num_queries, ballots
 ):
     for i, code in enumerate(scored.leader_codes[:ballots]):
-        services.ballot_submit(code=code.token, marks=scored.marks(), submission_key=f"k{i}")
+        ballots_services.ballot_submit(code=code.token, marks=scored.marks(), submission_key=f"k{i}")
     client.force_login(scored.county_staff)
     with django_assert_max_num_queries(15):
         assert client.get(_url(scored)).status_code == 200

@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from reviews.permissions import staff_group_ensure
-from scoring import services
-from scoring.models import Ballot, Criterion, EvaluatorGroup, PaperBallot, PaperStatus, Scheme, Score
+from reviews.orgs.permissions import staff_group_ensure
+from scoring.ballots import services
+from scoring.ballots.models import Ballot, Score
+from scoring.paper.models import PaperBallot, PaperStatus
+from scoring.schemes.models import Criterion, EvaluatorGroup, Scheme
 from tests.conftest import make_staff
 
 GRADE_SELECTED = re.compile(r'<option value="(good|fairly_good|average|poor)"[^>]*selected')

@@ -3,10 +3,14 @@
 import pytest
 from django.contrib.auth.models import User
 
-from reviews.permissions import staff_group_ensure
-from scoring import selectors, services
-from scoring.models import Ballot, Channel, EvaluatorGroup, PaperBallot, PaperEntry, PaperStatus, Score
-from scoring.services import ScoringError
+from reviews.orgs.permissions import staff_group_ensure
+from scoring import selectors
+from scoring.ballots import services as ballots_services
+from scoring.ballots.models import Ballot, Channel, Score
+from scoring.errors import ScoringError
+from scoring.paper import services as paper_services
+from scoring.paper.models import PaperBallot, PaperEntry, PaperStatus
+from scoring.schemes.models import EvaluatorGroup
 from tests.conftest import make_staff
 
 
@@ -20,7 +24,7 @@ def clerks(scored) -> tuple[User, User, User]:
 
 
 def _enter(world, clerk, serial=1, grade="good", invalid="", group=None, **by_order):
-    return services.paper_entry_submit(
+    return paper_services.paper_entry_submit(
         actor=clerk,
         session=world.session,
         group=group or world.delegates,
@@ -75,13 +79,13 @@ def test_a_third_person_resolves_a_mismatch_and_it_counts_once(scored, clerks):
     _enter(scored, first, r1="poor")
     paper = _enter(scored, second, r1="average")
 
-    resolved = services.paper_resolve(actor=third, paper=paper, marks=scored.marks("good", r1="poor"))
+    resolved = paper_services.paper_resolve(actor=third, paper=paper, marks=scored.marks("good", r1="poor"))
 
     assert (resolved.status, resolved.resolved_by) == (PaperStatus.COUNTED, third)
     ballot = Ballot.objects.get()
     assert ballot.channel == Channel.PAPER
     assert _stored(ballot) == scored.marks("good", r1="poor")
-    assert _refusal(lambda: services.paper_resolve(actor=third, paper=paper, marks=scored.marks())) == (
+    assert _refusal(lambda: paper_services.paper_resolve(actor=third, paper=paper, marks=scored.marks())) == (
         "not_mismatch"
     )
     assert Ballot.objects.count() == 1
@@ -93,7 +97,7 @@ def test_one_of_the_two_clerks_cannot_resolve(scored, clerks):
     paper = _enter(scored, second, r1="average")
     for clerk in (first, second):
         code = _refusal(
-            lambda clerk=clerk: services.paper_resolve(actor=clerk, paper=paper, marks=scored.marks())
+            lambda clerk=clerk: paper_services.paper_resolve(actor=clerk, paper=paper, marks=scored.marks())
         )
         assert code == "same_clerk"
     assert PaperBallot.objects.get().status == PaperStatus.MISMATCH
@@ -129,7 +133,7 @@ def test_a_resolver_can_record_an_invalid_ballot(scored, clerks):
     first, second, third = clerks
     _enter(scored, first, invalid="无法辨认")
     paper = _enter(scored, second)
-    resolved = services.paper_resolve(actor=third, paper=paper, marks={}, invalid_reason="无法辨认")
+    resolved = paper_services.paper_resolve(actor=third, paper=paper, marks={}, invalid_reason="无法辨认")
     assert resolved.status == PaperStatus.INVALID
     assert _group_turnout(scored).invalid_ballots == 1
 
@@ -138,9 +142,9 @@ def test_nothing_is_entered_or_resolved_after_scoring_closes(scored, clerks):
     first, second, third = clerks
     _enter(scored, first, serial=1, r1="poor")
     paper = _enter(scored, second, serial=1, r1="average")
-    services.scoring_close(actor=scored.county_staff, session=scored.session)
+    ballots_services.scoring_close(actor=scored.county_staff, session=scored.session)
     assert _refusal(lambda: _enter(scored, first, serial=2)) == "not_open"
-    assert _refusal(lambda: services.paper_resolve(actor=third, paper=paper, marks=scored.marks())) == (
+    assert _refusal(lambda: paper_services.paper_resolve(actor=third, paper=paper, marks=scored.marks())) == (
         "not_open"
     )
     assert not Ballot.objects.exists()
@@ -162,7 +166,7 @@ def test_an_incomplete_form_is_refused_and_nothing_is_stored(scored, clerks):
     marks = scored.marks()
     marks[next(iter(marks))] = ""
     code = _refusal(
-        lambda: services.paper_entry_submit(
+        lambda: paper_services.paper_entry_submit(
             actor=clerks[0], session=scored.session, group=scored.delegates, serial=3, marks=marks
         )
     )
@@ -182,13 +186,13 @@ def test_after_resolving_a_further_entry_is_refused(scored, clerks):
     first, second, third = clerks
     _enter(scored, first, r1="poor")
     paper = _enter(scored, second, r1="average")
-    services.paper_resolve(actor=third, paper=paper, marks=scored.marks("good", r1="poor"))
+    paper_services.paper_resolve(actor=third, paper=paper, marks=scored.marks("good", r1="poor"))
     assert _refusal(lambda: _enter(scored, third)) == "complete"
     assert Ballot.objects.count() == 1 and PaperEntry.objects.count() == 2
 
 
 def test_the_tally_counts_paper_ballots_beside_electronic_ones(scored, clerks):
-    services.ballot_submit(
+    ballots_services.ballot_submit(
         code=scored.delegate_codes[0].token, marks=scored.marks("poor"), submission_key="k"
     )
     _enter(scored, clerks[0], serial=1)

@@ -6,9 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reviews.models import AuditEvent
-from scoring import services
-from scoring.models import Component, ComponentScore, Scheme
+from reviews.audit.models import AuditEvent
+from scoring.ballots import services as ballots_services
+from scoring.results import services as results_services
+from scoring.results.models import ComponentScore
+from scoring.schemes.models import Component, Scheme
 
 
 @pytest.fixture(autouse=True)
@@ -108,9 +110,9 @@ def test_changes_are_refused_after_publishing(client, composite):
     for report in world.reports:
         for component in (world.daily, world.annual):
             ComponentScore.objects.create(report=report, component=component, value=80)
-    services.scoring_open(actor=world.county_staff, session=world.session)
-    services.scoring_close(actor=world.county_staff, session=world.session)
-    services.results_publish(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_close(actor=world.county_staff, session=world.session)
+    results_services.results_publish(actor=world.county_staff, session=world.session)
     client.force_login(world.county_staff)
     page = client.get(_url(world)).content.decode()
     assert "结果已发布，构成项得分不能再修改" in page and "disabled" in page

@@ -8,9 +8,12 @@ import openpyxl
 import pytest
 from django.utils import translation
 
-from scoring import services
-from scoring.exports import EXPORTS, XLSX, ResultsWorkbook, attachment_response, safe_filename
-from scoring.models import Component, ModeChoice, Scheme
+from reviews.downloads import attachment_response, safe_filename
+from scoring.ballots import services as ballots_services
+from scoring.exports import XLSX
+from scoring.results import services as results_services
+from scoring.results.exports import EXPORTS, ResultsWorkbook
+from scoring.schemes.models import Component, ModeChoice, Scheme
 
 # The example, default scheme (6 items graded 好/较好/一般/差; leaders 60 %, delegates 40 %; 6 codes each):
 #   3 leader ballots:   reporter 1 (石匣乡, 王建国) 差 on every item, reporter 2 (辽阳镇, 李春华) 好
@@ -33,15 +36,15 @@ def cast_example_ballots(world, *, close: bool = True) -> None:
     ]
     for codes, marks in plan:
         for code in codes:
-            services.ballot_submit(code=code.token, marks=marks, submission_key=f"k{code.serial}")
+            ballots_services.ballot_submit(code=code.token, marks=marks, submission_key=f"k{code.serial}")
     if close:
-        services.scoring_close(actor=world.county_staff, session=world.session)
+        ballots_services.scoring_close(actor=world.county_staff, session=world.session)
 
 
 def example(world, *, breakdown_min_ballots: int | None = None):
     if breakdown_min_ballots is not None:
         Scheme.objects.filter(pk=world.scheme.pk).update(breakdown_min_ballots=breakdown_min_ballots)
-    services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
     cast_example_ballots(world)
     return world
 
@@ -198,8 +201,8 @@ def test_the_groups_sheet_counts_turnout_per_group(results):
 
 def test_a_missed_quorum_is_stated(scored):
     code = scored.leader_codes[0]
-    services.ballot_submit(code=code.token, marks=scored.marks("good"), submission_key="only")
-    services.scoring_close(actor=scored.county_staff, session=scored.session)
+    ballots_services.ballot_submit(code=code.token, marks=scored.marks("good"), submission_key="only")
+    ballots_services.scoring_close(actor=scored.county_staff, session=scored.session)
     sheet = workbook(scored.session)[2]["测评主体"]
     assert sheet["A7"].value == "收回有效票和废票共1张，未超过发出12张的1/2，会议测评结果无效。"
 
@@ -208,10 +211,10 @@ def test_components_get_a_column_and_a_reporter_without_one_comes_last_unranked(
     world = scored_closed_scheme
     Scheme.objects.filter(pk=world.scheme.pk).update(onsite_share=Decimal(40))
     daily = Component.objects.create(scheme=world.scheme, name="日常考核", share=Decimal(60), order=1)
-    services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
     cast_example_ballots(world)
     liaoyang = world.reports[1]
-    services.component_score_set(
+    results_services.component_score_set(
         actor=world.county_staff, report=liaoyang, component=daily, value=Decimal(90)
     )
 
@@ -234,7 +237,7 @@ def test_points_mode_has_no_grade_count_columns_and_shows_maxima(scored_closed_s
     for criterion, maximum in zip(world.criteria, maxima, strict=True):
         criterion.max_points = Decimal(maximum)
         criterion.save()
-    services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
     full = {(r.pk, c.pk): str(c.max_points) for r in world.reports for c in world.criteria}
     half = {
         (r.pk, c.pk): str(c.max_points / 2 if r.order == 1 else c.max_points)
@@ -242,9 +245,9 @@ def test_points_mode_has_no_grade_count_columns_and_shows_maxima(scored_closed_s
         for c in world.criteria
     }
     for code in world.delegate_codes[:5]:
-        services.ballot_submit(code=code.token, marks=half, submission_key="p")
-    services.ballot_submit(code=world.leader_codes[0].token, marks=full, submission_key="p")
-    services.scoring_close(actor=world.county_staff, session=world.session)
+        ballots_services.ballot_submit(code=code.token, marks=half, submission_key="p")
+    ballots_services.ballot_submit(code=world.leader_codes[0].token, marks=full, submission_key="p")
+    ballots_services.scoring_close(actor=world.county_staff, session=world.session)
 
     book = workbook(world.session)[2]
     ranking = book["排名"]

@@ -5,10 +5,10 @@ import io
 import openpyxl
 from django.utils import translation
 
-from reviews import services as review_services
-from scoring import services
-from scoring.exports import ResultsWorkbook
-from scoring.models import Scheme
+from reviews.meeting import services as review_services
+from scoring.ballots import services
+from scoring.results.exports import ResultsWorkbook
+from scoring.schemes.models import Scheme
 
 
 def _book(session):
@@ -89,7 +89,8 @@ def test_the_results_page_shows_what_was_said_on_the_spot(scored, client):
 def test_the_bulletin_lists_questions_and_comments(scored, tmp_path):
     import subprocess
 
-    from scoring import documents, selectors
+    from scoring import selectors
+    from scoring.results import documents
 
     staff = scored.county_staff
     review_services.question_save(

@@ -6,9 +6,15 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reviews.models import AuditEvent, OrganisationKind, Report
-from scoring import services
-from scoring.models import Component, ComponentScore, ResultSnapshot, Scheme, Score
+from reviews.audit.models import AuditEvent
+from reviews.cycles.models import Report
+from reviews.orgs.models import OrganisationKind
+from scoring.ballots import services as ballots_services
+from scoring.ballots.models import Score
+from scoring.results import services as results_services
+from scoring.results.models import ComponentScore, ResultSnapshot
+from scoring.schemes import services as schemes_services
+from scoring.schemes.models import Component, Scheme
 from tests.conftest import make_org, make_secretary
 from tests.scoring.conftest import ScoredWorld
 
@@ -32,7 +38,7 @@ def _messages(response) -> str:
 def _vote_leaders(world) -> list[str]:
     """Every leader scores reporter 1 all Good and reporter 2 all Fairly good; no delegate votes."""
     return [
-        services.ballot_submit(
+        ballots_services.ballot_submit(
             code=code.token, marks=world.marks("good", r2="fairly_good"), submission_key=f"k{i}"
         ).receipt
         for i, code in enumerate(world.leader_codes)
@@ -40,7 +46,7 @@ def _vote_leaders(world) -> list[str]:
 
 
 def _close(world) -> None:
-    services.scoring_close(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_close(actor=world.county_staff, session=world.session)
 
 
 def _ranking(html: str) -> str:
@@ -68,7 +74,7 @@ def test_scores_are_hidden_while_scoring_is_open(client, voted):
     assert "6 / 6" in html  # the turnout is shown
     assert "100.00" not in html and "80.00" not in html
     assert "sz-badge-" not in html.replace(".sz-badge-", "") and 'id="sz-ranking"' not in html
-    digest = services.selectors.session_tally(voted.session).result.digest
+    digest = schemes_services.selectors.session_tally(voted.session).result.digest
     assert digest[:16] not in html
     assert not any(receipt in html for receipt in voted.receipts)
     assert "发布结果" not in html
@@ -128,7 +134,7 @@ def test_the_breakdown_shows_item_means_and_grade_counts(client, closed):
 
 def test_low_grades_are_flagged_for_a_talk(client, scored):
     for i, code in enumerate(scored.leader_codes):
-        services.ballot_submit(code=code.token, marks=scored.marks("poor"), submission_key=f"k{i}")
+        ballots_services.ballot_submit(code=code.token, marks=scored.marks("poor"), submission_key=f"k{i}")
     _close(scored)
     client.force_login(scored.county_staff)
     ranking = _ranking(client.get(_url(scored)).content.decode())
@@ -140,7 +146,7 @@ def test_a_reporter_without_a_component_score_comes_last_unranked(client, scored
     Scheme.objects.filter(pk=world.scheme.pk).update(onsite_share=40)
     daily = Component.objects.create(scheme=world.scheme, name="日常考核", share=60)
     ComponentScore.objects.create(report=world.reports[1], component=daily, value=90)
-    services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
     _vote_leaders(world)
     _close(world)
     client.force_login(world.county_staff)
@@ -173,7 +179,7 @@ def test_publishing_freezes_the_results_and_the_check_matches(client, closed):
 
 
 def test_publishing_twice_is_refused(client, closed):
-    services.results_publish(actor=closed.county_staff, session=closed.session)
+    results_services.results_publish(actor=closed.county_staff, session=closed.session)
     client.force_login(closed.county_staff)
     response = client.post(_url(closed, "publish"), follow=True)
     assert "本次会议结果已发布" in _messages(response)
@@ -181,7 +187,7 @@ def test_publishing_twice_is_refused(client, closed):
 
 
 def test_a_changed_ballot_after_publishing_shows_a_red_mismatch(client, closed):
-    services.results_publish(actor=closed.county_staff, session=closed.session)
+    results_services.results_publish(actor=closed.county_staff, session=closed.session)
     Score.objects.filter(report=closed.reports[0]).update(grade="poor")
     client.force_login(closed.county_staff)
     html = client.get(_url(closed)).content.decode()
@@ -230,11 +236,13 @@ def _world_with_reporters(count: int) -> ScoredWorld:
         )
     Report.objects.filter(pk=world.reports[1].pk).update(secretary=None)  # the holder on the day is found
     world.reports = list(world.session.reports.order_by("order"))
-    services.scoring_open(actor=world.county_staff, session=world.session)
+    ballots_services.scoring_open(actor=world.county_staff, session=world.session)
     for i, code in enumerate(world.leader_codes + world.delegate_codes[:5]):
-        services.ballot_submit(code=code.token, marks=world.marks("fairly_good"), submission_key=f"k{i}")
+        ballots_services.ballot_submit(
+            code=code.token, marks=world.marks("fairly_good"), submission_key=f"k{i}"
+        )
     _close(world)
-    services.results_publish(actor=world.county_staff, session=world.session)
+    results_services.results_publish(actor=world.county_staff, session=world.session)
     return world
 
 

@@ -4,10 +4,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reviews.models import AuditEvent
-from scoring import services
-from scoring.models import Component, Criterion, EvaluatorGroup, Scheme
-from scoring.services import ScoringError, scheme_update
+from reviews.audit.models import AuditEvent
+from scoring.errors import ScoringError
+from scoring.schemes import services
+from scoring.schemes.models import Component, Criterion, EvaluatorGroup, Scheme
+from scoring.schemes.services import scheme_update
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,29 @@
+"""Scoring codes (测评码): one delegate's one-time key, stored as keyed hashes only."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reviews.cycles.models import Session
+from scoring.schemes.models import EvaluatorGroup
+
+
+class Credential(models.Model):
+    """测评码: one delegate's one-time code. Only hashes are stored; the secret lives on the slip."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="credentials")
+    group = models.ForeignKey(EvaluatorGroup, on_delete=models.PROTECT, related_name="credentials")
+    serial = models.PositiveIntegerField(_("slip number"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    short_hash = models.CharField(max_length=64, unique=True, editable=False)
+    delegate_name = models.CharField(_("delegate"), max_length=40, blank=True)
+    used = models.BooleanField(_("used"), default=False)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("scoring code")
+        verbose_name_plural = _("scoring codes")
+        ordering = ["session", "serial"]
+        constraints = [models.UniqueConstraint(fields=["session", "serial"], name="credential_unique_serial")]
+
+    def __str__(self) -> str:
+        return f"{self.session} #{self.serial}"
