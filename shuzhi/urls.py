@@ -6,6 +6,8 @@ from reviews import views as review_views
 
 admin.site.site_header = admin.site.site_title = "述职评议"
 
+handler400 = "shuzhi.errors.bad_request"
+
 urlpatterns = [
     path("", review_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
