@@ -15,13 +15,23 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 LAST_SEEN = "shuzhi_last_seen"
 WRITE_EVERY = 60  # seconds between two writes of the last activity
+
+
+@receiver(user_logged_in, dispatch_uid="shuzhi-idle-login")
+def start_idle_clock(sender, request, user, **kwargs) -> None:
+    """Logging in is activity: the session is saved with it, so the next request need not write."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN] = int(time.time())
+        request.session.set_expiry(settings.SESSION_IDLE_MINUTES * 60)
 
 
 class IdleLogoutMiddleware:

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "shuzhi.apps.ShuzhiConfig",
     "reviews",
     "scoring",
 ]
