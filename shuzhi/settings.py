@@ -4,6 +4,7 @@ Every variable is documented in the README's configuration table.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
+    "shuzhi.apps.ShuzhiConfig",
     "reviews",
     "scoring",
 ]
@@ -99,8 +102,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shuzhi.idle.IdleLogoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shuzhi.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shuzhi.urls"
@@ -116,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shuzhi.csp.nonce",
             ],
         },
     },
@@ -126,12 +134,42 @@ WSGI_APPLICATION = "shuzhi.wsgi.application"
 DATABASES = {"default": database_from_url(os.getenv("DATABASE_URL", "sqlite:///db.sqlite3"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Checked whenever a password is set through a form (admin, password change); existing passwords,
+# such as the demo accounts' from seed_demo, are not re-checked. Django's messages are translated.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "shuzhi.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", "10")},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes, shuzhi/logins.py): LOGIN_FAILURES_PER_ACCOUNT failed logins for one
+# account, or LOGIN_FAILURES_PER_ADDRESS from one client address, refuse further attempts until
+# LOGIN_LOCKOUT_MINUTES pass without a counted failure.
+AUTHENTICATION_BACKENDS = [
+    "shuzhi.logins.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURES_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_ACCOUNT", "5")
+LOGIN_FAILURES_PER_ADDRESS = envint("LOGIN_FAILURES_PER_ADDRESS", "20")
+LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", "15")
+AXES_HANDLER = "shuzhi.logins.TwoLimitHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # two counters; TwoLimitHandler gives each its limit
+AXES_FAILURE_LIMIT = 1  # TwoLimitHandler counts the limits reached, not the failures
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts do not prolong the lock
+AXES_CLIENT_IP_CALLABLE = "shuzhi.client.client_address"  # TRUSTED_PROXY_COUNT, as the ballot throttle
+AXES_LOCKOUT_CALLABLE = "shuzhi.logins.lockout_response"
+AXES_ENABLE_ADMIN = False  # unlock with manage.py axes_reset_username / axes_reset_ip
+AXES_VERBOSE = False
+
+# Idle logout (shuzhi/idle.py): a logged-in session ends after this many minutes without a request.
+# The host console polls every 2 s, so it stays logged in while it is open.
+SESSION_IDLE_MINUTES = envint("SESSION_IDLE_MINUTES", "30")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -139,7 +177,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = os.getenv("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/pending: compiled translations of strings not yet merged into the main catalogue.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "pending"]
 TIME_ZONE = os.getenv("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

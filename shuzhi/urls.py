@@ -6,6 +6,8 @@ from reviews.cycles import views as cycle_views
 
 admin.site.site_header = admin.site.site_title = "述职评议"
 
+handler400 = "shuzhi.errors.bad_request"
+
 urlpatterns = [
     path("", cycle_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

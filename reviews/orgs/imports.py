@@ -14,10 +14,12 @@ import datetime
 import io
 import re
 import warnings
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import openpyxl
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -25,7 +27,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from reviews.audit import services as audit
-from reviews.orgs import services
+from reviews.orgs import services, xlsx_limits
 from reviews.orgs.models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
 from reviews.scope import scope_root
 
@@ -355,8 +357,56 @@ def _not_xlsx() -> ImportProblem:
     )
 
 
+_LIMIT_MESSAGES = {
+    "too_large": gettext_noop(
+        "The file is larger than %(limit)s MB; split it into several files and import them one by one."
+    ),
+    "too_many_parts": gettext_noop(
+        "The workbook has more than %(limit)s internal parts, more than an import file ever needs. "
+        "Copy the data into the import template and try again."
+    ),
+    "too_large_unpacked": gettext_noop(
+        "Unpacked, the workbook is larger than %(limit)s MB. Copy just the data into the import "
+        "template and try again."
+    ),
+    "too_many_sheet_rows": gettext_noop(
+        "A sheet uses rows beyond row %(limit)s (empty rows count too). Delete the rows below the data, "
+        "or split the data into several files."
+    ),
+    "too_many_columns": gettext_noop(
+        "A sheet uses columns beyond column %(limit)s. Delete the columns right of the data and try again."
+    ),
+    "too_many_cells": gettext_noop(
+        "The workbook has more than %(limit)s cells. Split the data into several files and try again."
+    ),
+    "text_too_long": gettext_noop(
+        "A cell holds more than %(limit)s characters, far more than a name or a title. "
+        "Check the file and try again."
+    ),
+}
+
+
+def _over_limit(code: str, params: dict) -> ImportProblem:
+    return ImportProblem("", None, "", code, _LIMIT_MESSAGES[code], params)
+
+
 def _read_workbook(data: bytes) -> tuple[dict[str, list[_Row]], list[ImportProblem]]:
-    """The data rows of both sheets, or the problems that stop the file from being read at all."""
+    """The data rows of both sheets, or the problems that stop the file from being read at all.
+
+    The file is first checked against the limits of xlsx_limits (streamed, so a hostile file is
+    refused within seconds and little memory); only then does openpyxl read it.
+    """
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        return {}, [_over_limit("too_large", {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)})]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xlsx_limits.check_xlsx(archive)
+    except xlsx_limits.LimitExceeded as exceeded:
+        if exceeded.code not in _LIMIT_MESSAGES:
+            return {}, [_not_xlsx()]
+        return {}, [_over_limit(exceeded.code, exceeded.params)]
+    except Exception:  # not a zip, a damaged member, malformed XML
+        return {}, [_not_xlsx()]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter(
@@ -393,7 +443,10 @@ def _read_workbook(data: bytes) -> tuple[dict[str, list[_Row]], list[ImportProbl
 
 
 def _read_sheet(worksheet, sheet: str, headers: tuple[str, ...], problems: list) -> list[_Row]:
-    rows = worksheet.iter_rows(values_only=True)
+    worksheet.reset_dimensions()  # a declared A1:F1048576 would make openpyxl invent a million rows
+    rows = worksheet.iter_rows(
+        max_row=xlsx_limits.MAX_SHEET_ROWS, max_col=xlsx_limits.MAX_COLUMNS, values_only=True
+    )
     found = [_text(value) for value in next(rows, ())]
     index = {}
     for header in headers:

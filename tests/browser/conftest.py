@@ -43,18 +43,30 @@ def browser():
 
 @pytest.fixture
 def new_page(browser):
-    """Open a page in a fresh context (own cookies and localStorage); phone-sized unless told otherwise."""
+    """Open a page in a fresh context (own cookies and localStorage); phone-sized unless told otherwise.
+
+    Every page fails its test if Chromium reports a Content-Security-Policy violation (shuzhi/csp.py).
+    """
     contexts = []
+    violations = []
 
     def open_page(**options):
         context = browser.new_context(**{**PHONE, **options})
         context.set_default_timeout(5000)
         contexts.append(context)
-        return context.new_page()
+        opened = context.new_page()
+        opened.on(
+            "console",
+            lambda message: (
+                violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return opened
 
     yield open_page
     for context in contexts:
         context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture
