@@ -385,3 +385,6 @@ class SatisfactionMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.value}"
+
+
+from scoring.throttle_store import *  # noqa: F403,E402

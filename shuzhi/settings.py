@@ -164,7 +164,8 @@ STORAGES = {
     },
 }
 
-# The code-guessing throttle counts in the cache: in production it must be shared by every worker.
+# Shared by every worker when DEBUG is off (the meeting console and the clerk's page keep short-lived
+# keys here). The throttles do not use it: they count in the database (shuzhi/throttle.py).
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -199,9 +200,36 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# No log line names a delegate's code, a receipt or a screen/topic token: the paths that carry them
+# are rewritten to /vote/…, /screen/…, /topics/p/… where the records are made (shuzhi/logfilters.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"secret_paths": {"()": "shuzhi.logfilters.RedactSecretPaths"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["secret_paths"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["secret_paths"],
+        },
+    },
+    "loggers": {
+        "django.request": {"filters": ["secret_paths"]},
+        "django.security.csrf": {"filters": ["secret_paths"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["secret_paths"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
