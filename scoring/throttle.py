@@ -78,7 +78,7 @@ def code_lookup(request: HttpRequest, code: str, find: Callable[[str], T | None]
 
 def ballot_counted(request: HttpRequest) -> None:
     """A ballot was stored from this client: one more failed guess allowed in the window."""
-    limits.record(CODE_GUESSES, request, name=CODE_GUESSES.credit)
+    limits.count(CODE_GUESSES.credit, request)
 
 
 def minutes_blocked(request: HttpRequest) -> int:

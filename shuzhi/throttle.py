@@ -188,9 +188,13 @@ def reserve(limit: Limit, request: HttpRequest) -> Reservation:
     return Reservation(0, key, expires)
 
 
-def record(limit: Limit, request: HttpRequest, name: str = "") -> int:
-    """Count one event (of `limit`, or of its credit counter `name`); return the minutes now to wait."""
-    now = time.time()
-    bucket = _buckets(now)[-1]
-    counter_add(_key(name or limit.name, address_key(request), bucket), 1, expires=_expires(bucket))
-    return window(limit, request, now).minutes_left()
+def count(name: str, request: HttpRequest) -> None:
+    """Count one event of the counter `name` for this client (one statement)."""
+    bucket = _buckets(time.time())[-1]
+    counter_add(_key(name, address_key(request), bucket), 1, expires=_expires(bucket))
+
+
+def record(limit: Limit, request: HttpRequest) -> int:
+    """Count one event of `limit` without asking; return the minutes the client must now wait."""
+    count(limit.name, request)
+    return window(limit, request).minutes_left()
