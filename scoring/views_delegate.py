@@ -159,7 +159,7 @@ def entry(request: HttpRequest) -> HttpResponse:
             if found is not None:
                 return redirect("vote:ballot", code=found[1])
             if minutes:
-                error, status = _too_many_typed_message(minutes), 429
+                error, status = _too_many_message(minutes), 429
             else:
                 error = _("No code matches what you typed. Check your slip and try again.")
     return render(request, "scoring/delegate/entry.html", {"typed": typed, "error": error}, status=status)
@@ -313,7 +313,7 @@ def _refused(request: HttpRequest, code: str, reason: str, short: str = "") -> H
     return render(request, "scoring/delegate/refused.html", context, status=status)
 
 
-def _too_many_typed_message(minutes: int) -> str:
+def _too_many_message(minutes: int) -> str:
     return _(
         "Too many wrong codes were typed on this network. Scan the QR code on your slip, "
         "or try again in %(minutes)s minute(s)."
@@ -321,7 +321,7 @@ def _too_many_typed_message(minutes: int) -> str:
 
 
 def _too_many(request: HttpRequest, minutes: int) -> HttpResponse:
-    context = {"title": _("Please try again later"), "message": _too_many_typed_message(minutes)}
+    context = {"title": _("Please try again later"), "message": _too_many_message(minutes)}
     return render(request, "scoring/delegate/refused.html", context, status=429)
 
 
