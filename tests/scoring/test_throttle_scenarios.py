@@ -1,9 +1,9 @@
 """Issue 10's probes of the code check, over HTTP: each number the issue names is asserted here.
 
 - forged X-Forwarded-For gives no fresh allowance (before: 300 of 300 guesses evaluated);
-- parallel guesses from one address stop exactly at the allowance (before: 52–88 of 120 through a
-  limit of 10);
-- a hall of 300 behind one address, 10 % mistyping once, all get in (before: 87 of 300);
+- parallel guesses from one address stop exactly at the allowance (before: 52 to 88 of 120 through
+  a limit of 10);
+- a hall of 300 behind one address, 10 % mistyping once, all get in (before: 43 to 87 of 300);
 - one client sending 5,000 guesses a minute gets fewer than 50 evaluated (40 in its first minute,
   then 40 per 10 minutes).
 """
