@@ -9,6 +9,9 @@ from scoring.ballots.models import (
 from scoring.codes.models import (
     Credential,
 )
+from scoring.codes.throttle_store import (
+    ThrottleCounter,
+)
 from scoring.paper.models import (
     PaperBallot,
     PaperEntry,
@@ -56,6 +59,7 @@ __all__ = [
     "Scheme",
     "Score",
     "ScoringStatus",
+    "ThrottleCounter",
     "parse_fraction",
     "validate_fraction",
 ]

@@ -8,4 +8,4 @@ class ShuzhiConfig(AppConfig):
     verbose_name = "Shuzhi"
 
     def ready(self) -> None:
-        from . import idle, logins  # noqa: F401  (receivers: login starts the idle clock; lockouts audited)
+        from shuzhi import idle, logins  # noqa: F401  (receivers: login starts the idle clock; lockouts audited)

@@ -22,7 +22,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from .errors import too_many_requests
+from shuzhi.errors import too_many_requests
 
 _AUDITED = "shuzhi:login-lockout-audited:"
 

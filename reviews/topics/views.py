@@ -6,12 +6,7 @@ per-address limit keep robots and floods out. Staff: /topics/<session>/ — ever
 service's refusal (TopicError) shown as a page message.
 """
 
-import math
-import time
-
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,42 +32,13 @@ from reviews.topics.forms import (
 )
 from reviews.topics.models import TopicCall, TopicCategory, TopicSuggestion
 from reviews.topics.services import CLOSED_STATUSES, TopicError
+from shuzhi import throttle
 
 # ---------------------------------------------------------------------------------------------------
-# Flood guard: at most SUGGESTIONS_PER_WINDOW suggestions per client address in a sliding window.
-# Kept in Django's cache (per process with the default local-memory cache; exact with a shared one).
+# Flood guard: at most 20 proposals per client address in a sliding 10 minutes, counted atomically in
+# the shared database (shuzhi.throttle); forms refused for a wrong field give their unit back.
 
-SUGGESTIONS_PER_WINDOW = 5
-WINDOW_SECONDS = 10 * 60
-_GUARD_PREFIX = "shuzhi:topic-suggestions:"
-
-
-def _client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or behind our own reverse proxy the last X-Forwarded-For hop (the one not forgeable)."""
-    if getattr(settings, "BEHIND_HTTPS_PROXY", settings.SECURE_PROXY_SSL_HEADER is not None):
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _recent(request: HttpRequest, now: float) -> list[float]:
-    return [t for t in cache.get(_GUARD_PREFIX + _client_address(request), []) if t > now - WINDOW_SECONDS]
-
-
-def _minutes_blocked(request: HttpRequest) -> int:
-    """0 when this address may send a suggestion; otherwise the minutes (rounded up) until it may again."""
-    now = time.time()
-    recent = _recent(request, now)
-    if len(recent) < SUGGESTIONS_PER_WINDOW:
-        return 0
-    return max(1, math.ceil((recent[-SUGGESTIONS_PER_WINDOW] + WINDOW_SECONDS - now) / 60))
-
-
-def _record_suggestion(request: HttpRequest) -> None:
-    now = time.time()
-    recent = [*_recent(request, now), now][-SUGGESTIONS_PER_WINDOW:]
-    cache.set(_GUARD_PREFIX + _client_address(request), recent, WINDOW_SECONDS)
+SUGGESTIONS = throttle.Limit("topic", 20)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -120,18 +86,17 @@ def propose(request: HttpRequest, token: str) -> HttpResponse:
     reports = list(session.reports.select_related("organisation").order_by("order"))
     form = PublicSuggestionForm(request.POST or None, reports=reports)
     if request.method == "POST":
-        minutes = _minutes_blocked(request)
-        if minutes:
+        reservation = throttle.reserve(SUGGESTIONS, request)
+        if reservation.minutes:
             return _public_refusal(
                 request,
                 _("Too many suggestions"),
                 _("Many suggestions came from this network just now. Try again in %(minutes)s minutes.")
-                % {"minutes": minutes},
+                % {"minutes": reservation.minutes},
                 429,
                 session,
             )
         if form.is_robot:  # pretend all went well; store nothing
-            _record_suggestion(request)
             return redirect("topics:thanks", token=token)
         if form.is_valid():
             data = form.cleaned_data
@@ -149,8 +114,8 @@ def propose(request: HttpRequest, token: str) -> HttpResponse:
                     return _closed(request, session)
                 form.add_error(error.field or None, error.message)
             else:
-                _record_suggestion(request)
                 return redirect("topics:thanks", token=token)
+        reservation.give_back()  # a refused form does not count
     context = {"session": session, "form": form, "reports": reports}
     return render(request, "reviews/topics/propose.html", context, status=400 if form.errors else 200)
 

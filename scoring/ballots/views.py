@@ -1,7 +1,8 @@
 """The delegate's surface (/vote/): type a code, score every reporter, check, submit once, see the receipt.
 
 No login: the code in the URL is the credential. Every unknown code counts against the client's
-address (scoring.throttle). The only write is services.ballot_submit; everything before it works
+address; a valid QR token always opens, a typed code is looked up within the address's allowance
+(scoring.codes.throttle, docs/throttling.md). The only write is ballot_submit; everything before it works
 without JavaScript (ballot → review → submit are plain form posts).
 """
 
@@ -148,17 +149,16 @@ class Row:
 def entry(request: HttpRequest) -> HttpResponse:
     typed, error, status = request.POST.get("code", ""), "", 200
     if request.method == "POST":
-        minutes = throttle.minutes_blocked(request)
-        if minutes:
-            error, status = _too_many_message(minutes), 429
-        elif not codes.normalise_short(typed):
+        if not codes.normalise_short(typed):
             error = _("Type the 10-character code printed on your slip.")
         else:
-            found = codes_services.credential_lookup(typed)
+            found, minutes = throttle.code_lookup(request, typed, codes_services.credential_lookup)
             if found is not None:
                 return redirect("vote:ballot", code=found[1])
-            throttle.record_failure(request)
-            error = _("No code matches what you typed. Check your slip and try again.")
+            if minutes:
+                error, status = _too_many_message(minutes), 429
+            else:
+                error = _("No code matches what you typed. Check your slip and try again.")
     return render(request, "scoring/ballots/entry.html", {"typed": typed, "error": error}, status=status)
 
 
@@ -202,9 +202,9 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, code: str) -> HttpResponse:
     """The one write: `m-<report_id>-<criterion_id>` fields and `submission` → services.ballot_submit."""
-    minutes = throttle.minutes_blocked(request)
-    if minutes:
-        return _too_many(request, minutes)
+    attempt = throttle.code_attempt(request, code)
+    if attempt.refused:
+        return _too_many(request, attempt.refused)
     try:
         marks = _posted_marks(request.POST)
         submission = request.POST.get("submission", "")
@@ -217,7 +217,10 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
             satisfaction=_posted_satisfaction(request.POST),
         )
     except ScoringError as error:
-        return _submit_refused(request, code, error)
+        return _submit_refused(request, code, error, attempt)
+    attempt.found()
+    if not stored.replayed:
+        throttle.ballot_counted(request)
     return SeeOther(reverse("vote:receipt", args=[code, stored.receipt]))
 
 
@@ -246,12 +249,11 @@ def receipt(request: HttpRequest, code: str, receipt: str) -> HttpResponse:
 
 
 def _lookup(request: HttpRequest, code: str) -> tuple[Credential, str] | HttpResponse:
-    minutes = throttle.minutes_blocked(request)
+    """A valid QR token is looked up whatever the throttle says; a typed code only within its allowance."""
+    found, minutes = throttle.code_lookup(request, code, codes_services.credential_lookup)
     if minutes:
         return _too_many(request, minutes)
-    found = codes_services.credential_lookup(code)
     if found is None:
-        throttle.record_failure(request)
         return _refused(request, code, "unknown")
     return found
 
@@ -309,7 +311,10 @@ def _refused(request: HttpRequest, code: str, reason: str, short: str = "") -> H
 
 
 def _too_many_message(minutes: int) -> str:
-    return _("Too many attempts. Please try again in %(minutes)s minute(s).") % {"minutes": minutes}
+    return _(
+        "Too many wrong codes were typed on this network. Scan the QR code on your slip, "
+        "or try again in %(minutes)s minute(s)."
+    ) % {"minutes": minutes}
 
 
 def _too_many(request: HttpRequest, minutes: int) -> HttpResponse:
@@ -317,9 +322,15 @@ def _too_many(request: HttpRequest, minutes: int) -> HttpResponse:
     return render(request, "scoring/ballots/refused.html", context, status=429)
 
 
-def _submit_refused(request: HttpRequest, code: str, error: ScoringError) -> HttpResponse:
+def _submit_refused(
+    request: HttpRequest, code: str, error: ScoringError, attempt: throttle.CodeAttempt
+) -> HttpResponse:
     if error.code == "unknown":
-        throttle.record_failure(request)
+        minutes = attempt.unknown()
+        if minutes:
+            return _too_many(request, minutes)
+    else:
+        attempt.found()
     if error.code in REFUSALS:
         return _refused(request, code, error.code)
     opened = _open(request, code)

@@ -1,59 +1,85 @@
-"""Slow down code guessing: at most MAX_FAILURES unknown codes per client address in a sliding window.
+"""Code guessing on /vote/: a hall behind one address always gets in, a guesser gets a few dozen tries.
 
-Kept in Django's cache. The default local-memory cache is per process: with several workers the
-limit applies per worker (a shared cache such as the database cache makes it exact). A short code has
-≈ 49.5 bits, so even that looser limit leaves guessing hopeless; the throttle keeps it so.
+- A QR token (192 bits) is always looked up first: a valid one opens whatever its address has done,
+  since no number of guesses could find one. An unknown token counts as a failed guess.
+- A typed short code (≈ 49.5 bits) is looked up only within the address's allowance: the look-up
+  first reserves one unit of it (shuzhi.throttle, one atomic statement), and a code that exists gives
+  the unit back. So failures, and only failures, use the allowance, and parallel guesses cannot
+  overshoot it. Whether the code exists never changes how the throttle answers or how long it takes:
+  a refused request looks nothing up, an admitted one looks it up once.
+- The allowance is GUESS_ALLOWANCE failed guesses per address in a sliding 10 minutes, plus one for
+  each ballot submitted from that address in the window (a hall earns room, a guesser cannot).
+
+docs/throttling.md gives the numbers: a hall of 300 with 10 % mistyping once uses 30; a client
+sending 5,000 guesses a minute has 40 of them looked up in its first minute and 40 per 10 minutes after.
 """
 
-import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
-MAX_FAILURES = 10
-WINDOW_SECONDS = 10 * 60
-_PREFIX = "shuzhi:vote-failures:"
+from scoring.codes import tokens as codes
+from shuzhi import throttle as limits
+
+T = TypeVar("T")
+
+GUESS_ALLOWANCE = 40
+CODE_GUESSES = limits.Limit("guess", GUESS_ALLOWANCE, credit="ballot")
 
 
-def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the address our own reverse proxy saw when the site runs behind one.
+@dataclass
+class CodeAttempt:
+    """One look-up of one code for one request:
 
-    The proxy appends the peer it saw to X-Forwarded-For: the last entry is the only one a client
-    cannot forge.
+    attempt = code_attempt(request, code)
+    if attempt.refused: answer 429 (nothing was looked up)
+    look the code up, then attempt.found(), or minutes = attempt.unknown() (429 if minutes else 404)
     """
-    if _behind_proxy():
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "")
+
+    request: HttpRequest
+    token: bool
+    reservation: limits.Reservation | None
+
+    @property
+    def refused(self) -> int:
+        return self.reservation.minutes if self.reservation else 0
+
+    def found(self) -> None:
+        if self.reservation:
+            self.reservation.give_back()
+
+    def unknown(self) -> int:
+        if self.token:  # looked up without reserving: count the failure now
+            return limits.record(CODE_GUESSES, self.request)
+        return 0  # the reservation stays: this failure is counted, and it was within the allowance
 
 
-def _behind_proxy() -> bool:
-    # BEHIND_HTTPS_PROXY is the environment switch that also sets SECURE_PROXY_SSL_HEADER.
-    return getattr(settings, "BEHIND_HTTPS_PROXY", settings.SECURE_PROXY_SSL_HEADER is not None)
+def code_attempt(request: HttpRequest, code: str) -> CodeAttempt:
+    if codes.looks_like_token((code or "").strip()):
+        return CodeAttempt(request, token=True, reservation=None)
+    return CodeAttempt(request, token=False, reservation=limits.reserve(CODE_GUESSES, request))
 
 
-def _key(request: HttpRequest) -> str:
-    return _PREFIX + client_address(request)
+def code_lookup(request: HttpRequest, code: str, find: Callable[[str], T | None]) -> tuple[T | None, int]:
+    """(what `find` found, 0), (None, 0) for an unknown code, or (None, minutes) when refused."""
+    attempt = code_attempt(request, code)
+    if attempt.refused:
+        return None, attempt.refused
+    found = find(code)
+    if found is None:
+        return None, attempt.unknown()
+    attempt.found()
+    return found, 0
 
 
-def _recent(request: HttpRequest, now: float) -> list[float]:
-    return [t for t in cache.get(_key(request), []) if t > now - WINDOW_SECONDS]
+def ballot_counted(request: HttpRequest) -> None:
+    """A ballot was stored from this client: one more failed guess allowed in the window."""
+    limits.count(CODE_GUESSES.credit, request)
 
 
 def minutes_blocked(request: HttpRequest) -> int:
-    """0 when this client may look a code up; otherwise the minutes (rounded up) until it may again."""
-    now = time.time()
-    failures = _recent(request, now)
-    if len(failures) < MAX_FAILURES:
-        return 0
-    return max(1, math.ceil((failures[-MAX_FAILURES] + WINDOW_SECONDS - now) / 60))
-
-
-def record_failure(request: HttpRequest) -> None:
-    now = time.time()
-    failures = [*_recent(request, now), now][-MAX_FAILURES:]
-    cache.set(_key(request), failures, WINDOW_SECONDS)
+    """0 while a typed code from this client would be looked up; else the minutes until it would."""
+    return limits.window(CODE_GUESSES, request, time.time()).minutes_left()

@@ -1,19 +1,11 @@
 """The public page for proposing a topic: no login, guarded by length limits, a honeypot and a rate limit."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from reviews.topics import services as topics
 from reviews.topics.models import SuggestionSource, TopicSuggestion
 from tests.reviews.topics.test_services import zh
-
-
-@pytest.fixture(autouse=True)
-def _fresh_guard():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -75,30 +67,48 @@ def test_the_honeypot_stores_nothing_but_says_thank_you(client, world, call):
     assert not TopicSuggestion.objects.exists()
 
 
-def test_after_five_suggestions_an_address_waits(client, world, call):
-    for i in range(5):
+def test_after_twenty_suggestions_an_address_waits(client, world, call):
+    for i in range(20):
         response = client.post(_url(call), _form(world, text=f"第{i}条：集体经济怎么发展"))
         assert response.status_code == 302
-    response = client.post(_url(call), _form(world, text="第六条：集体经济怎么发展"))
+    response = client.post(_url(call), _form(world, text="第二十一条：集体经济怎么发展"))
     assert response.status_code == 429
     assert zh("Too many suggestions") in response.content.decode()
-    assert TopicSuggestion.objects.count() == 5
+    assert TopicSuggestion.objects.count() == 20
     # Another address is not held up.
     other = client.post(_url(call), _form(world, text="另一台手机：集体经济"), REMOTE_ADDR="10.1.2.3")
-    assert other.status_code == 302 and TopicSuggestion.objects.count() == 6
+    assert other.status_code == 302 and TopicSuggestion.objects.count() == 21
 
 
 def test_honeypot_posts_count_against_the_limit_too(client, world, call):
-    for _ in range(5):
+    for _ in range(20):
         client.post(_url(call), _form(world, website="x"))
     assert client.post(_url(call), _form(world)).status_code == 429
     assert not TopicSuggestion.objects.exists()
 
 
 def test_refused_forms_do_not_count_against_the_limit(client, world, call):
-    for _ in range(6):
+    for _ in range(25):
         assert client.post(_url(call), _form(world, text="短")).status_code == 400
     assert client.post(_url(call), _form(world)).status_code == 302
+
+
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_a_forged_forwarded_for_per_post_gains_no_allowance(client, world, call, settings, trusted_proxies):
+    settings.TRUSTED_PROXY_COUNT = trusted_proxies
+    real = "203.0.113.50"
+    peer = "127.0.0.1" if trusted_proxies else real  # nginx appends the address it saw
+    statuses = [
+        client.post(
+            _url(call),
+            _form(world, text=f"第{i}条：集体经济怎么发展"),
+            REMOTE_ADDR=peer,
+            HTTP_X_FORWARDED_FOR=f"10.8.0.{i}, {real}" if trusted_proxies else f"10.8.0.{i}",
+        ).status_code
+        for i in range(60)
+    ]
+    assert statuses.count(302) == 20 and statuses.count(429) == 40
+    assert TopicSuggestion.objects.count() == 20
 
 
 @pytest.mark.parametrize(

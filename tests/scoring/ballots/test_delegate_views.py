@@ -16,10 +16,12 @@ from reviews.orgs.models import OrganisationKind
 from scoring.ballots import services as ballots_services
 from scoring.ballots.models import Ballot, Score
 from scoring.codes import services as codes_services
+from scoring.codes import throttle
 from scoring.codes import tokens as codes
 from scoring.codes.models import Credential
 from scoring.schemes.models import Scheme
 from tests.conftest import make_org, make_secretary
+from tests.reviews.topics.test_services import zh
 
 
 @pytest.fixture(autouse=True)
@@ -76,21 +78,47 @@ def test_an_unknown_code_is_shown_again_with_a_message(client, scored):
     assert "未找到该测评码" in _html(response) and 'value="ABCDE-FGHJK"' in _html(response)
 
 
-def test_guessing_is_throttled_after_ten_failures(client, scored, django_assert_num_queries):
-    for _ in range(10):
-        assert client.post(reverse("vote:entry"), {"code": "ABCDE-FGHJK"}).status_code == 200
-    with django_assert_num_queries(0):  # no lookup at all, even for a valid code
+def _too_many(minutes: int) -> str:
+    message = zh(
+        "Too many wrong codes were typed on this network. Scan the QR code on your slip, "
+        "or try again in %(minutes)s minute(s)."
+    )
+    return message % {"minutes": minutes}
+
+
+def test_typed_guesses_are_throttled_after_the_allowance(client, scored):
+    for i in range(throttle.GUESS_ALLOWANCE):
+        assert client.post(reverse("vote:entry"), {"code": f"ABCDE-{i:05d}"}).status_code == 200
+    with CaptureQueriesContext(connection) as queries:  # a valid typed code is not even looked up
         response = client.post(reverse("vote:entry"), {"code": scored.leader_codes[0].short_code})
     assert response.status_code == 429
-    assert "尝试次数过多，请10分钟后再试" in _html(response)
+    assert not [q for q in queries if "scoring_credential" in q["sql"]]
+    assert _too_many(10) in _html(response)
 
 
-def test_failed_lookups_on_the_ballot_url_count_too(client, scored):
-    for i in range(10):
+def test_failed_lookups_on_the_ballot_url_count_too_but_a_valid_qr_code_still_opens(client, scored):
+    for i in range(throttle.GUESS_ALLOWANCE):
         assert client.get(_url("ballot", f"WRONGCODE{i}")).status_code == 404
-    response = client.get(_url("ballot", scored.leader_codes[0].token))
-    assert response.status_code == 429 and "尝试次数过多" in _html(response)
+    response = client.get(_url("ballot", scored.leader_codes[0].short_code))
+    assert response.status_code == 429 and _too_many(10) in _html(response)
     assert "<form" not in _html(response)
+    response = client.get(_url("ballot", scored.leader_codes[0].token))
+    assert response.status_code == 200 and "<form" in _html(response)
+
+
+def test_a_valid_qr_code_submits_whatever_its_address_has_done(client, scored):
+    for i in range(throttle.GUESS_ALLOWANCE):
+        client.get(_url("ballot", f"WRONGCODE{i}"))
+    response = client.post(_url("submit", scored.leader_codes[0].token), scored.form_data())
+    assert response.status_code == 303 and Ballot.objects.count() == 1
+
+
+def test_an_unknown_code_submitted_counts_as_a_failed_guess(client, scored):
+    for i in range(throttle.GUESS_ALLOWANCE - 1):
+        client.get(_url("ballot", f"WRONGCODE{i}"))
+    assert client.post(_url("submit", "ABCDEFGHJK"), scored.form_data()).status_code == 404
+    assert client.post(_url("submit", "ABCDEFGHJM"), scored.form_data()).status_code == 429
+    assert not Ballot.objects.exists()
 
 
 # ---------------------------------------------------------------------------------------------------
