@@ -11,5 +11,4 @@ urlpatterns: list = [
     path("<str:code>/", views.ballot, name="ballot"),
     path("<str:code>/review/", views.review, name="review"),
     path("<str:code>/submit/", views.submit, name="submit"),
-    path("<str:code>/receipt/<str:receipt>/", views.receipt, name="receipt"),
 ]

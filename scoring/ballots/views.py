@@ -17,13 +17,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from reviews.cycles.models import Report
 from reviews.meeting.models import Satisfaction
 from scoring import selectors
 from scoring.ballots import services as ballots_services
-from scoring.ballots.models import Ballot
 from scoring.codes import services as codes_services
 from scoring.codes import throttle
 from scoring.codes import tokens as codes
@@ -221,26 +220,12 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
     attempt.found()
     if not stored.replayed:
         throttle.ballot_counted(request)
-    return SeeOther(reverse("vote:receipt", args=[code, stored.receipt]))
-
-
-@never_cache
-@require_GET
-def receipt(request: HttpRequest, code: str, receipt: str) -> HttpResponse:
-    """Shown only for a ballot of this code's session: nothing else can be learnt here."""
-    found = _lookup(request, code)
-    if isinstance(found, HttpResponse):
-        return found
-    credential, short = found
-    receipt = codes.normalise_short(receipt)
-    stored = Ballot.objects.filter(session_id=credential.session_id, receipt=receipt)
-    if not (credential.used and stored.exists()):
-        context = {
-            "title": _("Page not found"),
-            "message": _("The page you asked for does not exist or has been removed."),
-        }
-        return render(request, "scoring/ballots/refused.html", context, status=404)
-    context = {"receipt": codes.format_short(receipt), "draft_key": _draft_key(short)}
+    # The receipt is shown in this response, never put in a URL: an access log or a browser history must
+    # not tie the code in the path to the ballot's receipt. A reload re-posts the same submission key and
+    # gets the same receipt back (ballot_submit's replay), so nothing is lost by not redirecting.
+    typed = codes.normalise_short(code)
+    short = typed if len(typed) == codes.SHORT_LENGTH else codes.short_code_for(code)
+    context = {"receipt": codes.format_short(stored.receipt), "draft_key": _draft_key(short)}
     return render(request, "scoring/ballots/receipt.html", context)
 
 

@@ -25,7 +25,7 @@ def test_satisfaction_is_reviewed_stored_and_counted(scored, client):
     data = scored.form_data() | {f"s-{scored.reports[0].pk}": "unsatisfied"}
     review = client.post(reverse("vote:review", args=[code]), data).content.decode()
     assert "不满意" in review and f'name="s-{scored.reports[0].pk}" value="unsatisfied"' in review
-    assert client.post(reverse("vote:submit", args=[code]), data).status_code == 303
+    assert client.post(reverse("vote:submit", args=[code]), data).status_code == 200
     assert SatisfactionMark.objects.get().value == "unsatisfied"
     counts = selectors.satisfaction_counts(scored.session)
     assert counts[scored.reports[0].pk]["unsatisfied"] == 1 and scored.reports[1].pk not in counts
