@@ -207,7 +207,7 @@ def layout_build(spec: FormSpec) -> FormLayout:
     landscape = item_mode
     width, height = (A4_LONG, A4_SHORT) if landscape else (A4_SHORT, A4_LONG)
     # Page coordinates first (mm from the paper's top-left corner), converted to the marker frame at the end.
-    left, right = MARKER_MARGIN, width - MARKER_MARGIN
+    left, right = MARKER_CENTRE, width - MARKER_CENTRE  # the table stays between the marker centres
     order_w, sec_w = (8.0, 17.0) if item_mode else (10.0, 28.0)
     org_w = 50.0 if item_mode else 86.0
     fixed = order_w + org_w + sec_w
@@ -252,7 +252,7 @@ def layout_build(spec: FormSpec) -> FormLayout:
 def _page(spec, *, number, total, size, reporters, items, cols, row_h, box, table_top, item_mode) -> Page:
     width, height = size
     order_w, org_w, sec_w, cell_w = cols
-    left, right = MARKER_MARGIN, width - MARKER_MARGIN
+    left, right = MARKER_CENTRE, width - MARKER_CENTRE  # the table stays between the marker centres
     texts: list[Text] = []
     lines: list[Rect] = []
     shaded: list[Rect] = []

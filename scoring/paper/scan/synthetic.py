@@ -35,7 +35,7 @@ MARK_KINDS = {
     "cross": 3,
     "messy": 2,  # a tick that strays over the box's border
 }
-TRUTH = {"blank": "blank", "double": "double", "crossed": "crossed", "cross": "crossed"}
+TRUTH = {"blank": "blank", "double": "double", "crossed": "crossed", "cross": "crossed", "faint": "uncertain"}
 DISTORTIONS = ("clean", "scanner", "phone")
 
 
@@ -190,6 +190,8 @@ def _mark(ink, rects: list[Rect], kind: str, rng, dpi, pick: int | None = None) 
         _tick(ink, rects[other], rng, dpi)
     elif kind == "cross":
         _cross(ink, rects[pick], rng, dpi)
+    elif kind == "faint":  # a smudge or an erased mark: not for the machine to decide (not in MARK_KINDS)
+        _tick(ink, rects[pick], rng, dpi, shade=int(rng.integers(200, 215)), width_mm=0.3)
     elif kind != "blank":
         raise ValueError(f"unknown mark kind {kind!r}")
     return TRUTH.get(kind, grade)
