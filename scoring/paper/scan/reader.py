@@ -45,7 +45,7 @@ MARK_MIN = 0.09  # from this the box is marked; between the two it is grey (unce
 HEAVY_MIN = 0.8  # a filled box (a tick inks 0.25–0.6 of the inside)
 CROSS_COVERAGE = 0.85  # ink along this share of both diagonals …
 CROSS_SIDES_MAX = 0.6  # … with the middle of the sides not filled is a cross
-CROSS_LIKE = 0.65  # a mark along both diagonals this far is read with low confidence
+CROSS_LIKE = 0.78  # a mark along both diagonals this far is read with low confidence
 BOX_INSET = 1.0  # mm inside the box's outer edge: clear of the printed border and a little misalignment
 ALIGN_SEARCH = 1.0  # mm each way
 MIN_ALIGNMENT = 0.35  # median border match below this: the table is not where the layout says
@@ -422,18 +422,24 @@ def _sides_mask(n: int) -> np.ndarray:
     return (np.abs(i - j) > 0.3 * n) & (np.abs(i + j - (n - 1)) > 0.3 * n)
 
 
-def _shape(ink: np.ndarray) -> tuple[float, float, float]:
-    n = ink.shape[0]
+@lru_cache(maxsize=8)
+def _diagonals(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row and column indices of a band along each diagonal: (rows, main columns, other columns), n × band."""
     band = max(1, round(0.6 * PX_PER_MM))
-    rows = np.arange(n)
-    main = np.zeros(n, np.float32)
-    anti = np.zeros(n, np.float32)
-    for offset in range(-band, band + 1):
-        cols = np.clip(rows + offset, 0, n - 1)
-        main = np.maximum(main, ink[rows, cols])
-        cols = np.clip(n - 1 - rows + offset, 0, n - 1)
-        anti = np.maximum(anti, ink[rows, cols])
-    return float(np.mean(main > 0.5)), float(np.mean(anti > 0.5)), float(ink[_sides_mask(n)].mean())
+    offsets = np.arange(-band, band + 1)
+    rows = np.repeat(np.arange(n)[:, None], len(offsets), axis=1)
+    main = np.clip(np.arange(n)[:, None] + offsets, 0, n - 1)
+    anti = np.clip(n - 1 - np.arange(n)[:, None] + offsets, 0, n - 1)
+    return rows, main, anti
+
+
+def _shape(ink: np.ndarray) -> tuple[float, float, float]:
+    """Share of each diagonal inked (within a band), and the mean ink between the diagonals."""
+    n = ink.shape[0]
+    rows, main, anti = _diagonals(n)
+    on_main = float(np.mean(ink[rows, main].max(axis=1) > 0.5))
+    on_anti = float(np.mean(ink[rows, anti].max(axis=1) > 0.5))
+    return on_main, on_anti, float(ink[_sides_mask(n)].mean())
 
 
 def _read_boxes(darkness: np.ndarray, page: Page) -> tuple[list[CellRead], bytes, float]:
