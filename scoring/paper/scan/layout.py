@@ -208,13 +208,12 @@ def layout_build(spec: FormSpec) -> FormLayout:
     width, height = (A4_LONG, A4_SHORT) if landscape else (A4_SHORT, A4_LONG)
     # Page coordinates first (mm from the paper's top-left corner), converted to the marker frame at the end.
     left, right = MARKER_CENTRE, width - MARKER_CENTRE  # the table stays between the marker centres
-    order_w, sec_w = (8.0, 17.0) if item_mode else (10.0, 28.0)
-    org_w = 50.0 if item_mode else 86.0
-    fixed = order_w + org_w + sec_w
-    if not item_mode:
-        org_w = right - left - fixed + org_w - 4 * 18.0
-        fixed = order_w + org_w + sec_w
-    room = right - left - fixed
+    if item_mode:  # landscape: the item columns share what the name columns leave
+        order_w, org_w, sec_w = 8.0, 50.0, 17.0
+    else:  # portrait: four 18 mm grade columns, the organisation's name takes the rest
+        order_w, sec_w = 10.0, 28.0
+        org_w = right - left - order_w - sec_w - len(GRADES) * 18.0
+    room = right - left - order_w - org_w - sec_w
     items_per_page = max(1, min(len(spec.items), int(room // (len(GRADES) * MIN_CELL))))
     item_pages = _chunks(spec.items, items_per_page)
     cells = len(GRADES) * len(item_pages[0])
