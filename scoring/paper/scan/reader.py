@@ -43,9 +43,9 @@ DARK_FLOOR, DARK_FULL = 0.14, 0.42
 EMPTY_MAX = 0.035  # up to this the box is empty
 MARK_MIN = 0.09  # from this the box is marked; between the two it is grey (uncertain)
 HEAVY_MIN = 0.8  # a filled box (a tick inks 0.25–0.6 of the inside)
-CROSS_COVERAGE = 0.85  # ink along this share of both diagonals …
-CROSS_SIDES_MAX = 0.6  # … with the middle of the sides not filled is a cross
-CROSS_LIKE = 0.78  # a mark along both diagonals this far is read with low confidence
+CROSS_COVERAGE = 0.79  # a line inked along this share of both diagonals (ticks reach ~0.76, crosses ~0.9) …
+CROSS_SIDES_MAX = 0.8  # … with the middle of the sides not filled is a cross
+CROSS_LIKE = 0.74  # a mark, not filled, this far along both diagonals is read with low confidence
 BOX_INSET = 1.0  # mm inside the box's outer edge: clear of the printed border and a little misalignment
 ALIGN_SEARCH = 1.0  # mm each way
 MIN_ALIGNMENT = 0.35  # median border match below this: the table is not where the layout says
@@ -405,7 +405,7 @@ class _BoxInk:
         if state == "grey":
             return 0.0
         certainty = 0.5 + 0.5 * min(1.0, (self.ink - MARK_MIN) / MARK_MIN)
-        if state == "mark" and min(self.main, self.anti) >= CROSS_LIKE and self.sides < CROSS_SIDES_MAX:
+        if state == "mark" and min(self.main, self.anti) >= CROSS_LIKE:
             certainty = min(certainty, 0.6)  # nearly a cross
         return certainty
 
@@ -423,22 +423,30 @@ def _sides_mask(n: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _diagonals(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row and column indices of a band along each diagonal: (rows, main columns, other columns), n × band."""
-    band = max(1, round(0.6 * PX_PER_MM))
-    offsets = np.arange(-band, band + 1)
-    rows = np.repeat(np.arange(n)[:, None], len(offsets), axis=1)
-    main = np.clip(np.arange(n)[:, None] + offsets, 0, n - 1)
-    anti = np.clip(n - 1 - np.arange(n)[:, None] + offsets, 0, n - 1)
-    return rows, main, anti
+def _diagonal_lines(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixel indices along candidate lines near each diagonal of an n × n square: shifted up to 0.6 mm
+    and tilted a little either way (a hand-drawn cross is never exact). Each is (lines, n, 3)."""
+    reach = round(0.6 * PX_PER_MM)
+    rows = np.arange(n, dtype=np.float64)
+    centre = (n - 1) / 2
+    main, anti = [], []
+    for tilt in (-0.12, 0.0, 0.12):
+        for shift in range(-reach, reach + 1):
+            main.append(centre + (rows - centre) * (1 + tilt) + shift)
+            anti.append(centre - (rows - centre) * (1 + tilt) + shift)
+    widen = np.array([-1, 0, 1])
+    to_index = lambda cols: np.clip(np.round(np.array(cols))[:, :, None] + widen, 0, n - 1).astype(np.intp)  # noqa: E731
+    row_index = np.broadcast_to(np.arange(n)[None, :, None], (len(main), n, len(widen)))
+    return row_index, to_index(main), to_index(anti)
 
 
 def _shape(ink: np.ndarray) -> tuple[float, float, float]:
-    """Share of each diagonal inked (within a band), and the mean ink between the diagonals."""
+    """How fully the best line near each diagonal is inked, and the mean ink between the diagonals."""
     n = ink.shape[0]
-    rows, main, anti = _diagonals(n)
-    on_main = float(np.mean(ink[rows, main].max(axis=1) > 0.5))
-    on_anti = float(np.mean(ink[rows, anti].max(axis=1) > 0.5))
+    rows, main, anti = _diagonal_lines(n)
+    inked = ink > 0.5
+    on_main = float(inked[rows, main].any(axis=2).mean(axis=1).max())
+    on_anti = float(inked[rows, anti].any(axis=2).mean(axis=1).max())
     return on_main, on_anti, float(ink[_sides_mask(n)].mean())
 
 
