@@ -34,6 +34,7 @@ MARKER_SIZE = 7.0
 MARKER_MARGIN = 7.0
 MARKER_CENTRE = MARKER_MARGIN + MARKER_SIZE / 2  # from the paper's edges, both ways
 
+QUIET_ZONE = 11.0  # mm around each marker's centre with nothing else printed (the reader checks it)
 QR_SIZE = 19.0  # the printed symbol without quiet zone; the layout keeps ≥ 4 modules white around it
 GRADES: tuple[tally.Grade, ...] = tuple(tally.GRADES)
 
@@ -223,7 +224,7 @@ def layout_build(spec: FormSpec) -> FormLayout:
     n_instr = len(instructions(spec))
     table_top = 30.0 + 4.2 * n_instr + 3.0
     header_h = (ITEM_HEADER if item_mode else 0.0) + (GRADE_HEADER if item_mode else 8.0)
-    table_bottom_limit = height - MARKER_MARGIN - MARKER_SIZE - 3.0
+    table_bottom_limit = height - MARKER_CENTRE - QUIET_ZONE  # nothing printed near a marker
     rows_per_page = max(1, int((table_bottom_limit - table_top - header_h) // row_h))
     row_pages = _chunks(spec.reporters, rows_per_page)
     total = len(row_pages) * len(item_pages)

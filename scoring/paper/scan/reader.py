@@ -48,7 +48,8 @@ CROSS_SIDES_MAX = 0.8  # … with the middle of the sides not filled is a cross
 CROSS_LIKE = 0.74  # a mark, not filled, this far along both diagonals is read with low confidence
 BOX_INSET = 1.0  # mm inside the box's outer edge: clear of the printed border and a little misalignment
 ALIGN_SEARCH = 1.0  # mm each way
-MIN_ALIGNMENT = 0.35  # median border match below this: the table is not where the layout says
+MATCH_MIN = 0.25  # a box's printed border matched at least this well (normalised correlation) counts as found
+MIN_ALIGNMENT = 0.9  # share of items whose boxes were found in place; below it the page is refused
 
 
 class Flag(StrEnum):
@@ -91,7 +92,7 @@ class PageRead:
     cells: tuple[CellRead, ...]
     digest: str
     signature: bytes
-    alignment: float
+    alignment: float  # share of items whose printed boxes were found where the layout puts them
     image: np.ndarray = field(repr=False, compare=False)  # the normalised page, greyscale, PX_PER_MM
 
     def box_pixels(self, layout: FormLayout) -> dict[tuple[int, int], tuple[int, int, int, int]]:
@@ -187,6 +188,8 @@ def decode_qr(grey: np.ndarray) -> tuple[str, np.ndarray]:
     if long_side > 2600:  # a phone photo: try a reduced copy first, it is faster and as good
         factor = 2000 / long_side
         attempts.insert(0, cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA))
+    if long_side <= 3000:  # a small or blurred code: zxing finds it more often in an enlarged copy
+        attempts.append(cv2.resize(grey, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC))
     for attempt in attempts:
         found = zxingcpp.read_barcodes(attempt, formats=zxingcpp.BarcodeFormat.QRCode, try_invert=False)
         ours = [b for b in found if b.text.startswith("SZ.")] or found
@@ -258,6 +261,8 @@ def find_markers(grey: np.ndarray, *, qr_corners: np.ndarray, layout: FormLayout
         core = dark[y + bh // 4 : y + bh - bh // 4, x + bw // 4 : x + bw - bw // 4]
         if core.size == 0 or core.mean() < 0.9:  # solid, not the outline of a box
             continue
+        if not _quiet_around(dark, cx, cy, MARKER_SIZE * s):  # a filled box in the table is no marker
+            continue
         candidates.append((cx, cy))
     if len(candidates) < 4:
         raise _no_markers()
@@ -275,6 +280,24 @@ def find_markers(grey: np.ndarray, *, qr_corners: np.ndarray, layout: FormLayout
     if not _consistent(refined, qr_corners, page, frame, scale):
         raise _no_markers()
     return refined
+
+
+@lru_cache(maxsize=8)
+def _annulus(size: int) -> tuple[np.ndarray, int]:
+    """A ring between 0.85 and 1.3 marker sides from the centre: white around a real marker."""
+    reach = round(1.3 * size)
+    ys, xs = np.mgrid[-reach : reach + 1, -reach : reach + 1]
+    distance = np.hypot(xs, ys)
+    return (distance >= 0.85 * size) & (distance <= reach), reach
+
+
+def _quiet_around(dark: np.ndarray, cx: float, cy: float, side: float) -> bool:
+    ring, reach = _annulus(max(4, round(side)))
+    x, y = round(cx), round(cy)
+    if x - reach < 0 or y - reach < 0 or x + reach >= dark.shape[1] or y + reach >= dark.shape[0]:
+        return False
+    window = dark[y - reach : y + reach + 1, x - reach : x + reach + 1]
+    return float(window[ring].mean()) < 0.04
 
 
 def _predicted(points: np.ndarray, qr: np.ndarray, page: Page, frame: np.ndarray) -> np.ndarray | None:
@@ -475,10 +498,12 @@ def _read_boxes(darkness: np.ndarray, page: Page) -> tuple[list[CellRead], bytes
             _mn, best, _mnl, (dx, dy) = cv2.minMaxLoc(match)
             offsets.append((dx - search, dy - search))
             weights.append(best)
-        good = [o for o, w in zip(offsets, weights, strict=True) if w >= 0.5] or [(0, 0)]
-        dx = int(np.median([o[0] for o in good]))
-        dy = int(np.median([o[1] for o in good]))
-        scores.append(float(np.median(weights)))
+        good = [o for o, w in zip(offsets, weights, strict=True) if w >= MATCH_MIN]
+        dx = int(np.median([o[0] for o in good])) if good else 0
+        dy = int(np.median([o[1] for o in good])) if good else 0
+        # Found, and not pushed to the edge of the search: the boxes are where the layout says.
+        aligned = len(good) >= 2 and max(abs(dx), abs(dy)) < search
+        scores.append(aligned)
         inset = round(BOX_INSET * PX_PER_MM)
         reads = []
         for box in boxes:
@@ -487,8 +512,11 @@ def _read_boxes(darkness: np.ndarray, page: Page) -> tuple[list[CellRead], bytes
             reads.append(_BoxInk(float(inside.mean()), *_shape(inside)))
             small = cv2.resize(inside, (4, 4), interpolation=cv2.INTER_AREA)
             signature += bytes(np.round(small * 255).astype(np.uint8).ravel())
-        cells.append(_decide(key, boxes, reads))
-    alignment = float(np.median(scores)) if scores else 0.0
+        cell = _decide(key, boxes, reads)
+        if not aligned:  # whatever the ink says, it may be the wrong box's: a clerk looks
+            cell = CellRead(cell.report_id, cell.criterion_id, None, Flag.UNCERTAIN, 0.0, cell.inks)
+        cells.append(cell)
+    alignment = float(np.mean(scores)) if scores else 0.0
     return cells, bytes(signature), alignment
 
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from scoring import tally
 from scoring.paper.scan import synthetic
-from scoring.paper.scan.layout import MARKER_CENTRE, Rect, layout_build
+from scoring.paper.scan.layout import MARKER_CENTRE, MARKER_SIZE, Rect, layout_build
 from tests.scoring.paper.conftest import spec
 
 
@@ -73,3 +73,16 @@ def test_the_printed_boxes_are_where_the_layout_says(small_form):
 
 def _overlaps(a: Rect, b: Rect) -> bool:
     return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def test_nothing_is_printed_near_a_marker(small_form, two_page_form, grade_form):
+    """The reader tells a marker from a filled box by the white around it."""
+    for layout in (small_form, two_page_form, grade_form):
+        span_x, span_y = layout.span
+        for page in layout.pages:
+            rects = [t.rect for t in page.texts if t.text] + list(page.lines) + [b.rect for b in page.boxes]
+            for rect in [*rects, page.qr]:
+                for cx, cy in ((0, 0), (span_x, 0), (0, span_y), (span_x, span_y)):
+                    dx = max(rect.x - cx, 0, cx - (rect.x + rect.w))
+                    dy = max(rect.y - cy, 0, cy - (rect.y + rect.h))
+                    assert (dx * dx + dy * dy) ** 0.5 > 1.3 * MARKER_SIZE, (rect, cx, cy)
