@@ -44,6 +44,7 @@ ITEMS = (
     "下一步抓好基层党建工作的思路措施",
 )
 SESSION_ID = 1
+GRADE_VALUES = synthetic.grade_values()
 
 
 def _spec(group_id: int, n: int, mode: str) -> FormSpec:
@@ -105,6 +106,9 @@ def _one_form(job: tuple[int, int, str, int]) -> Counter:
                 stats["wrong, low confidence"] += 1
             if cell.needs_review:
                 stats["shown to the clerk"] += 1
+            if truth in GRADE_VALUES:
+                stats["marked with one grade"] += 1
+                stats["one grade, shown to the clerk"] += cell.needs_review
             if truth == "double":
                 stats["double marks"] += 1
                 stats["double marks flagged"] += cell.flag is not None
@@ -148,6 +152,8 @@ def accuracy(forms: int, workers: int) -> None:
     _row("double marks flagged", f"{total['double marks flagged']} / {total['double marks']}")
     _row("crossed-out marks flagged", f"{total['crossed flagged']} / {total['crossed']}")
     _row("shown to the clerk (% of cells read)", f"{100 * total['shown to the clerk'] / read:.2f}")
+    single = 100 * total["one grade, shown to the clerk"] / max(1, total["marked with one grade"])
+    _row("  of the items marked with one grade", f"{single:.2f}", "flagged or low confidence")
 
 
 def _row(label: str, value, note: str = "") -> None:
