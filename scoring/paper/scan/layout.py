@@ -295,7 +295,11 @@ def _page(spec, *, number, total, size, reporters, items, cols, row_h, box, tabl
             texts.append(Text(Rect(col_x, top, cell_w * len(GRADES), header_item), item.name, "head item"))
         for g, label in enumerate(grade_labels):
             x = col_x + g * cell_w
-            texts.append(Text(Rect(x, top + header_item, cell_w, header_grade), label, "grade"))
+            texts.append(
+                Text(
+                    Rect(x, top + header_item, cell_w, header_grade), label, "grade" if item_mode else "head"
+                )
+            )
         col_x += cell_w * len(GRADES)
     table_right = col_x
     for i, reporter in enumerate(reporters):
