@@ -14,11 +14,12 @@ pages of a multi-page form are joined by their order in the scanned batch (page 
 
 from __future__ import annotations
 
+import segno
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from scoring.documents import FONTS, qr_svg, render_pdf
+from scoring.documents import FONTS, render_pdf
 
 from .layout import MARKER_CENTRE, MARKER_MARGIN, MARKER_SIZE, FormLayout, Rect, form_layout
 from .payload import payload_make
@@ -27,6 +28,11 @@ from .payload import payload_make
 def _style(rect: Rect) -> str:
     x, y = rect.x + MARKER_CENTRE, rect.y + MARKER_CENTRE
     return f"left:{x:.3f}mm;top:{y:.3f}mm;width:{rect.w:.3f}mm;height:{rect.h:.3f}mm"
+
+
+def _qr_svg(text: str) -> str:
+    """The page's QR code as one vector path, no quiet zone (the layout keeps it white around)."""
+    return segno.make(text, error="m").svg_inline(border=0, omitsize=True, svgclass="qr-code")
 
 
 def marker_rects(layout: FormLayout) -> list[Rect]:
@@ -42,7 +48,7 @@ def scan_form_html(layout: FormLayout) -> str:
         {
             "markers": [_style(rect) for rect in marker_rects(layout)],
             "qr": _style(page.qr),
-            "qr_svg": mark_safe(qr_svg(payload_make(layout, page.number))),
+            "qr_svg": mark_safe(_qr_svg(payload_make(layout, page.number))),
             "texts": [{"style": _style(t.rect), "text": t.text, "css": t.css} for t in page.texts],
             "lines": [_style(rect) for rect in page.lines],
             "shaded": [_style(rect) for rect in page.shaded],

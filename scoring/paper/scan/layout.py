@@ -367,7 +367,6 @@ def form_spec(session, group) -> FormSpec:
     from django.utils.formats import date_format
 
     from scoring import selectors
-    from scoring.exports import secretary_name
     from scoring.models import Scheme
 
     scheme = Scheme.objects.get(session=session)
@@ -375,14 +374,13 @@ def form_spec(session, group) -> FormSpec:
         raise ValueError("the evaluator group belongs to another session")
     if scheme.mode == tally.Mode.POINTS.value:
         raise ScanUnsupported(points_refused_message(), code="points")
+    reports = selectors.session_reports(session)
+    names = _secretary_names(session, reports)
     return FormSpec(
         session_id=session.pk,
         group_id=group.pk,
         mode=scheme.mode,
-        reporters=tuple(
-            Reporter(r.pk, r.order, r.organisation.name, secretary_name(r, session))
-            for r in selectors.session_reports(session)
-        ),
+        reporters=tuple(Reporter(r.pk, r.order, r.organisation.name, names.get(r.pk, "")) for r in reports),
         items=tuple(Item(c.pk, c.name) for c in scheme.criteria.order_by("order", "id")),
         title=_("%(title)s evaluation form") % {"title": session.title},
         group_name=group.name,
@@ -390,6 +388,25 @@ def form_spec(session, group) -> FormSpec:
         anonymous=group.anonymous,
         allow_abstention=scheme.allow_abstention,
     )
+
+
+def _secretary_names(session, reports) -> dict[int, str]:
+    """Report id → its secretary, else whoever held the post on the session date (one query)."""
+    from reviews.models import Appointment
+
+    names = {r.pk: r.secretary.name for r in reports if r.secretary}
+    open_posts = {r.organisation_id: r.pk for r in reports if not r.secretary}
+    if open_posts:
+        holders = (
+            Appointment.objects.secretaries()
+            .on(session.date)
+            .filter(organisation_id__in=open_posts)
+            .select_related("person")
+            .order_by("organisation_id", "-start_date")
+        )
+        for appointment in holders:
+            names.setdefault(open_posts[appointment.organisation_id], appointment.person.name)
+    return names
 
 
 def form_layout(session, group) -> FormLayout:

@@ -91,3 +91,15 @@ def test_what_is_read_counts_through_the_paper_ballot_service(scored):
         actor=scored.superuser, session=scored.session, group=scored.delegates, serial=1, marks=page.truth
     )
     assert paper.status == PaperStatus.COUNTED
+
+
+@pytest.mark.django_db
+def test_a_reporter_without_a_named_secretary_shows_the_post_holder_on_the_session_date(scored):
+    from reviews.models import Report
+
+    Report.objects.filter(pk=scored.reports[0].pk).update(secretary=None)
+    reporters = form_spec(scored.session, scored.leaders).reporters
+    assert [(r.order, r.organisation, r.secretary) for r in reporters] == [
+        (1, "中共石匣乡委员会", "王建国"),
+        (2, "中共辽阳镇委员会", "李春华"),
+    ]
