@@ -62,7 +62,7 @@ def test_a_points_scheme_is_refused_by_the_form_and_the_reader(scored):
         with pytest.raises(ScanUnsupported) as refused:
             build()
         assert refused.value.code == "points"
-        assert "points" in refused.value.message
+        assert "按分值打分" in refused.value.message
     with translation.override("zh-hans"), pytest.raises(ScanUnsupported):
         group_scan_form_pdf(scored.session, scored.leaders)
 
