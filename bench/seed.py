@@ -64,6 +64,6 @@ def store_ballots_directly(session, issued, criteria, reports, rng: random.Rando
             session=session, group=code.group, channel=Channel.ELECTRONIC, receipt=code.short_code
         )
         Score.objects.bulk_create(
-            Score(ballot=ballot, report_id=r, criterion_id=c, grade=g)
+            Score(session_id=ballot.session_id, ballot=ballot, report_id=r, criterion_id=c, grade=g)
             for (r, c), g in random_marks(reports, criteria, rng).items()
         )

@@ -20,7 +20,8 @@ def bare_insert(request, session_id: int, group_id: int):
     with transaction.atomic():
         ballot = Ballot.objects.create(session_id=session_id, group_id=group_id, receipt=secrets.token_hex(5))
         Score.objects.bulk_create(
-            Score(ballot=ballot, report_id=r, criterion_id=c, grade=g) for r, c, g in marks
+            Score(session_id=ballot.session_id, ballot=ballot, report_id=r, criterion_id=c, grade=g)
+            for r, c, g in marks
         )
     return HttpResponse(status=204)
 

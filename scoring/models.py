@@ -3,6 +3,7 @@
 from scoring.ballots.models import (
     Ballot,
     Channel,
+    PendingBallot,
     SatisfactionMark,
     Score,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "PaperBallot",
     "PaperEntry",
     "PaperStatus",
+    "PendingBallot",
     "ResultSnapshot",
     "SatisfactionMark",
     "Scheme",

@@ -11,7 +11,7 @@ from reviews.cycles.models import Report, Session
 from reviews.meeting.models import Satisfaction
 from reviews.orgs.models import Appointment
 from scoring import tally
-from scoring.ballots.models import Ballot, Channel, SatisfactionMark, Score
+from scoring.ballots.models import Ballot, Channel, PendingBallot, SatisfactionMark, Score
 from scoring.codes.models import Credential
 from scoring.paper.models import PaperBallot, PaperStatus
 from scoring.results.models import ComponentScore
@@ -105,7 +105,7 @@ def ballot_data(session: Session) -> list[tally.BallotData]:
     marks: dict = defaultdict(dict)
     # The ballot id as text: converting 72,000 UUIDs would cost more than the rest of the tally.
     rows = (
-        Score.objects.filter(ballot__session=session)
+        Score.objects.filter(session=session)
         .annotate(ballot_text=Cast("ballot_id", CharField()))
         .values_list("ballot_text", "report_id", "criterion_id", "grade", "points")
     )
@@ -178,13 +178,15 @@ def turnout(session: Session) -> list[dict]:
             "group_id", "channel", "invalid_reason"
         )
     )
+    held = Counter(PendingBallot.objects.filter(session=session).values_list("group_id", flat=True))
     paper = Counter(PaperBallot.objects.filter(session=session).values_list("group_id", "status"))
     return [
         {
             "group": g,
             "issued": g.issued,
             "used": g.used,
-            "electronic": received[(g.pk, Channel.ELECTRONIC, False)],
+            # Held ballots (scoring still open) and counted ones (after the close) alike.
+            "electronic": received[(g.pk, Channel.ELECTRONIC, False)] + held[g.pk],
             # Paper ballots counted (both entries agreed, or resolved), 废票, and forms still being entered.
             "paper": received[(g.pk, Channel.PAPER, False)],
             "paper_invalid": received[(g.pk, Channel.PAPER, True)],

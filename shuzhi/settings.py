@@ -48,7 +48,10 @@ def database_from_url(url: str) -> dict:
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # secure_delete: a deleted row's content is overwritten (held ballots, docs/secrecy.md).
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+                ),
             },
         }
     if parts.scheme in ("postgres", "postgresql", "pgsql"):

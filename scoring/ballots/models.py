@@ -42,8 +42,14 @@ class Ballot(models.Model):
 
 
 class Score(models.Model):
-    """分值: one mark on one ballot for one reporter and one item — a grade or points."""
+    """分值: one mark on one ballot for one reporter and one item — a grade or points.
 
+    A random key, like the ballot's: a sequence would number the marks in the order they were counted.
+    The session is kept on the mark so a session's tally reads only its own marks.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="scores")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
     criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
@@ -66,6 +72,7 @@ class Score(models.Model):
 class SatisfactionMark(models.Model):
     """A delegate's satisfaction with a reporter's answers, on the ballot when the scheme asks for it."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="satisfaction_marks")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
     value = models.CharField(max_length=12, choices=Satisfaction.choices)
@@ -77,3 +84,28 @@ class SatisfactionMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.value}"
+
+
+class PendingBallot(models.Model):
+    """A ballot received while scoring is open, held apart from the counted ones.
+
+    The submit writes this row in the same transaction that marks the code used, so for a while the two
+    rows share a transaction id. The close moves every held ballot into Ballot and Score in one transaction,
+    in random order and under random keys, and deletes these rows: from then on nothing stored ties a
+    counted ballot to its code or to when it arrived (docs/secrecy.md).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(EvaluatorGroup, on_delete=models.PROTECT, related_name="+")
+    receipt = models.CharField(max_length=16)
+    delegate_name = models.CharField(max_length=40, blank=True)  # named groups only
+    content = models.TextField()  # the canonical marks: "report:criterion:value" and "s:report:value" lines
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "receipt"], name="pending_ballot_unique_receipt")
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt

@@ -1,5 +1,7 @@
 """Opening and closing scoring, and the delegate's submit (ballot_submit)."""
 
+import random
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -12,7 +14,7 @@ from reviews.audit import services as audit
 from reviews.cycles.models import Report, Session, SessionStatus
 from reviews.meeting.models import Satisfaction
 from reviews.scope import ensure_can_manage
-from scoring.ballots.models import Ballot, Channel, SatisfactionMark, Score
+from scoring.ballots.models import Ballot, Channel, PendingBallot, SatisfactionMark, Score
 from scoring.codes import tokens as codes
 from scoring.codes.models import Credential
 from scoring.codes.services import credential_lookup
@@ -64,6 +66,7 @@ def scoring_close(*, actor, session: Session) -> Scheme:
         raise ScoringError(_("Scoring is not open."), code="not_open")
     scheme.scoring_status = ScoringStatus.CLOSED
     scheme.save(update_fields=["scoring_status"])
+    ballots_release(session=session, scheme=scheme)
     audit.record(
         actor=actor,
         action="scoring.close",
@@ -72,6 +75,66 @@ def scoring_close(*, actor, session: Session) -> Scheme:
         changes={"ballots": Ballot.objects.filter(session=session).count()},
     )
     return scheme
+
+
+def ballots_release(*, session: Session, scheme: Scheme) -> int:
+    """Move every held ballot of the session into the counted tables, in random order under random keys.
+
+    Called by the close, under its lock on the scheme: no submit is in flight, so none is left behind.
+    The counted rows share this transaction with each other and with none of the codes; the held rows
+    are deleted (and, on PostgreSQL, vacuumed away after the commit).
+    """
+    held = list(PendingBallot.objects.select_for_update().filter(session=session))
+    if not held:
+        return 0
+    rng = random.SystemRandom()
+    rng.shuffle(held)
+    ballots, scores, opinions = [], [], []
+    for pending in held:
+        ballot = Ballot(
+            id=uuid.uuid4(),
+            session_id=session.pk,
+            group_id=pending.group_id,
+            channel=Channel.ELECTRONIC,
+            receipt=pending.receipt,
+            delegate_name=pending.delegate_name,
+        )
+        ballots.append(ballot)
+        cleaned, satisfaction = _content_marks(scheme, pending.content)
+        scores += _scores(ballot, cleaned)
+        opinions += _opinions(ballot, satisfaction)
+    rng.shuffle(scores)
+    rng.shuffle(opinions)
+    Ballot.objects.bulk_create(ballots, batch_size=1000)
+    Score.objects.bulk_create(scores, batch_size=2000)
+    SatisfactionMark.objects.bulk_create(opinions, batch_size=2000)
+    PendingBallot.objects.filter(session=session).delete()
+    transaction.on_commit(_vacuum_held_ballots)
+    return len(held)
+
+
+def _vacuum_held_ballots() -> None:
+    # Deleted rows stay in PostgreSQL's pages until vacuumed; a dump never holds them, a raw disk would.
+    # (SQLite zeroes deleted content: PRAGMA secure_delete in the settings.)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {PendingBallot._meta.db_table}")
+
+
+def _content_marks(scheme: Scheme, content: str) -> tuple[dict, dict[int, str]]:
+    """The canonical text of a held ballot (see _canonical) → its marks and satisfaction."""
+    cleaned: dict = {}
+    satisfaction: dict[int, str] = {}
+    for line in content.splitlines():
+        if line.startswith("s:"):
+            _, report_id, value = line.split(":")
+            satisfaction[int(report_id)] = value
+        elif line:
+            report_id, criterion_id, value = line.split(":")
+            cleaned[(int(report_id), int(criterion_id))] = (
+                Decimal(value) if scheme.mode == ModeChoice.POINTS else value
+            )
+    return cleaned, satisfaction
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -179,7 +242,9 @@ def _replayed_receipt(
     except ScoringError:
         return None
     receipt = codes.receipt_for(short, submission_key, canonical)
-    return receipt if Ballot.objects.filter(session_id=session_id, receipt=receipt).exists() else None
+    held = PendingBallot.objects.filter(session_id=session_id, receipt=receipt)
+    counted = Ballot.objects.filter(session_id=session_id, receipt=receipt)
+    return receipt if held.exists() or counted.exists() else None
 
 
 def _clean_satisfaction(
@@ -208,9 +273,11 @@ def _clean_content(scheme, reports, *, marks, satisfaction=None) -> tuple[dict, 
     return cleaned, opinions, canonical
 
 
-def store_marks(ballot: Ballot, cleaned: dict, opinions: Mapping[int, str] | None = None) -> None:
-    Score.objects.bulk_create(
+def _scores(ballot: Ballot, cleaned: dict) -> list[Score]:
+    return [
         Score(
+            id=uuid.uuid4(),
+            session_id=ballot.session_id,
             ballot=ballot,
             report_id=report_id,
             criterion_id=criterion_id,
@@ -218,11 +285,21 @@ def store_marks(ballot: Ballot, cleaned: dict, opinions: Mapping[int, str] | Non
             points=value if isinstance(value, Decimal) else None,
         )
         for (report_id, criterion_id), value in cleaned.items()
-    )
+    ]
+
+
+def _opinions(ballot: Ballot, opinions: Mapping[int, str] | None) -> list[SatisfactionMark]:
+    return [
+        SatisfactionMark(id=uuid.uuid4(), ballot=ballot, report_id=r, value=v)
+        for r, v in (opinions or {}).items()
+    ]
+
+
+def store_marks(ballot: Ballot, cleaned: dict, opinions: Mapping[int, str] | None = None) -> None:
+    """A paper ballot's marks, counted at once (staff type paper forms; no code is involved)."""
+    Score.objects.bulk_create(_scores(ballot, cleaned))
     if opinions:
-        SatisfactionMark.objects.bulk_create(
-            SatisfactionMark(ballot=ballot, report_id=r, value=v) for r, v in opinions.items()
-        )
+        SatisfactionMark.objects.bulk_create(_opinions(ballot, opinions))
 
 
 def _canonical(cleaned: dict) -> str:
@@ -237,9 +314,10 @@ def ballot_submit(
     submission_key: str,
     satisfaction: Mapping[int, str] | None = None,
 ) -> Receipt:
-    """Store one delegate's ballot: once per code, all or nothing, nothing after scoring closes.
+    """Receive one delegate's ballot: once per code, all or nothing, nothing after scoring closes.
 
-    The ballot row carries no link to the code: the code is only marked used.
+    The ballot is held (PendingBallot) until the close counts every held ballot at once, in random order
+    (ballots_release): this transaction, which marks the code used, writes no counted row.
     """
     # Found and locked in one query: a second submit with this code waits here until this one commits.
     found = credential_lookup(
@@ -271,16 +349,15 @@ def ballot_submit(
         raise ScoringError(
             _("Scoring for this session has closed; no more ballots are accepted."), code="closed"
         )
-    cleaned, opinions, canonical = _clean_content(scheme, reports, marks=marks, satisfaction=satisfaction)
+    canonical = _clean_content(scheme, reports, marks=marks, satisfaction=satisfaction)[2]
     receipt = codes.receipt_for(short, submission_key, canonical)
-    ballot = Ballot.objects.create(
+    PendingBallot.objects.create(
         session_id=credential.session_id,
         group=credential.group,
-        channel=Channel.ELECTRONIC,
         receipt=receipt,
         delegate_name="" if credential.group.anonymous else credential.delegate_name,
+        content=canonical,
     )
-    store_marks(ballot, cleaned, opinions)
     credential.used = True
     credential.save(update_fields=["used"])
     return Receipt(receipt)

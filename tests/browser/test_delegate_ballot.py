@@ -7,7 +7,7 @@ from reviews.cycles.models import Report
 from scoring.ballots import services
 from scoring.ballots.models import Ballot, Score
 from scoring.schemes.models import Scheme
-from tests.scoring.conftest import ScoredWorld
+from tests.scoring.conftest import ScoredWorld, count_held_ballots
 
 GRADES = ["good", "fairly_good", "average", "poor"]
 
@@ -44,6 +44,7 @@ def _radio(page, report_id, criterion_id, grade):
 
 
 def _stored(world) -> dict[tuple[int, int], str]:
+    count_held_ballots()
     return {(s.report_id, s.criterion_id): s.grade for s in Score.objects.all()}
 
 
@@ -75,6 +76,7 @@ def test_a_delegate_scores_reloads_reviews_and_gets_a_receipt(world, live_server
     page.get_by_role("button", name="确认提交").click()
     expect(page.get_by_role("heading", name="测评票已提交")).to_be_visible()
 
+    count_held_ballots()
     ballot = Ballot.objects.get()
     expect(page.locator(".bl-receipt-code")).to_have_text(f"{ballot.receipt[:5]}-{ballot.receipt[5:]}")
     assert ballot.group == world.leaders and _stored(world) == marks
@@ -96,6 +98,7 @@ def test_one_code_in_two_browsers_stores_one_ballot(world, live_server, new_page
     tablet.get_by_role("button", name="确认提交").click()
     expect(tablet.get_by_role("heading", name="此测评码已提交")).to_be_visible()
 
+    count_held_ballots()
     assert Ballot.objects.count() == 1
     assert set(_stored(world).values()) == {"good"}
 
@@ -115,12 +118,14 @@ def test_a_lost_answer_to_the_submit_can_still_show_its_receipt(world, live_serv
     with page.expect_event("requestfailed"):
         page.get_by_role("button", name="确认提交").click()
     page.unroute("**/submit/")
+    count_held_ballots()
     assert Ballot.objects.count() == 1
 
     page.goto(_ballot_url(live_server, code.token))
     expect(page.get_by_role("heading", name="此测评码已提交")).to_be_visible()
     page.get_by_role("button", name="重新获取回执码").click()
     expect(page.get_by_role("heading", name="测评票已提交")).to_be_visible()
+    count_held_ballots()
     receipt = Ballot.objects.get().receipt
     expect(page.locator(".bl-receipt-code")).to_have_text(f"{receipt[:5]}-{receipt[5:]}")
 
@@ -162,6 +167,7 @@ def test_the_ballot_works_without_javascript(world, live_server, browser):
         page.get_by_role("button", name="提交", exact=True).click()
         page.get_by_role("button", name="确认提交").click()
         expect(page.get_by_role("heading", name="测评票已提交")).to_be_visible()
+        count_held_ballots()
         assert "/receipt" not in page.url and Ballot.objects.get().receipt not in page.url
         assert _stored(world) == marks and Ballot.objects.get().group == world.delegates
     finally:

@@ -17,6 +17,7 @@ from scoring.results import services as results_services
 from scoring.results.models import ResultSnapshot
 from scoring.schemes import services as schemes_services
 from scoring.schemes.models import EvaluatorGroup, Scheme, ScoringStatus
+from tests.scoring.conftest import count_held_ballots
 
 
 @pytest.fixture(autouse=True)
@@ -141,6 +142,7 @@ def test_the_tally_from_stored_ballots_matches_the_rules(scored):
     # 3 leaders: 好 for 石匣乡, 较好 for 辽阳镇; 3 delegates: 较好 for both.
     _vote(scored, [(c, {"r1": "good", "r2": "fairly_good"}) for c in scored.leader_codes[:3]])
     _vote(scored, [(c, {"r1": "fairly_good", "r2": "fairly_good"}) for c in scored.delegate_codes[:3]])
+    count_held_ballots()
     result = selectors.session_tally(scored.session).result
     shijia, liaoyang = (result.reporter(selectors.report_key(r.pk)) for r in scored.reports)
     assert shijia.onsite == Decimal(92)  # 100 × 60 % + 80 × 40 %
@@ -152,6 +154,7 @@ def test_the_tally_from_stored_ballots_matches_the_rules(scored):
 
 def test_the_tally_takes_a_bounded_number_of_queries(scored, django_assert_max_num_queries):
     _vote(scored, [(c, {}) for c in scored.leader_codes + scored.delegate_codes])
+    count_held_ballots()
     with django_assert_max_num_queries(10):
         result = selectors.session_tally(scored.session).result
     assert result.ballots_received == 12
@@ -164,6 +167,7 @@ def test_publishing_freezes_the_results_and_the_recomputation_matches(scored):
     assert info.value.code == "not_closed"
     ballots_services.scoring_close(actor=scored.county_staff, session=scored.session)
     snapshot = results_services.results_publish(actor=scored.county_staff, session=scored.session)
+    count_held_ballots()
     assert snapshot.digest == selectors.session_tally(scored.session).result.digest
     assert results_services.snapshot_matches(snapshot)
     scored.session.refresh_from_db()
@@ -178,6 +182,7 @@ def test_a_tampered_ballot_after_publishing_is_detected(scored):
     snapshot = results_services.results_publish(actor=scored.county_staff, session=scored.session)
     from scoring.ballots.models import Score
 
+    count_held_ballots()
     Score.objects.filter(pk=Score.objects.first().pk).update(grade="poor")
     assert not results_services.snapshot_matches(ResultSnapshot.objects.get(pk=snapshot.pk))
 

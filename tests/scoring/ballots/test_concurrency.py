@@ -10,7 +10,7 @@ from scoring.ballots.models import Ballot, Score
 from scoring.codes.models import Credential
 from scoring.errors import ScoringError
 from scoring.schemes.models import Scheme, ScoringStatus
-from tests.scoring.conftest import ScoredWorld
+from tests.scoring.conftest import ScoredWorld, count_held_ballots
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,6 +48,7 @@ def test_two_simultaneous_submits_with_one_code_store_one_ballot():
     refusals = [o for o in outcomes if isinstance(o, ScoringError)]
     assert len(receipts) == 1 and not receipts[0].replayed, outcomes
     assert [e.code for e in refusals] == ["used"]
+    count_held_ballots()
     assert Ballot.objects.count() == 1
     assert Score.objects.count() == len(world.reports) * len(world.criteria)
     kept = "good" if outcomes[0] is receipts[0] else "poor"
@@ -64,6 +65,7 @@ def test_a_retry_racing_its_original_gets_the_same_receipt():
     )
     assert all(isinstance(o, services.Receipt) for o in outcomes), outcomes
     assert outcomes[0].receipt == outcomes[1].receipt
+    count_held_ballots()
     assert Ballot.objects.count() == 1
 
 
@@ -77,6 +79,7 @@ def test_many_delegates_at_once_are_all_stored():
         ]
     )
     assert all(isinstance(o, services.Receipt) for o in outcomes), outcomes
+    count_held_ballots()
     assert Ballot.objects.count() == 16
     assert Credential.objects.filter(used=True).count() == 16
 
@@ -97,5 +100,6 @@ def test_a_submit_racing_the_close_lands_whole_or_not_at_all():
     assert len(landed) + len(refused) == len(codes), outcomes
     assert all(e.code == "closed" for e in refused)
     # Every landed ballot is whole; every refused code is still unused.
+    count_held_ballots()
     assert Ballot.objects.count() == len(landed) == Credential.objects.filter(used=True).count()
     assert Score.objects.count() == len(landed) * len(world.reports) * len(world.criteria)

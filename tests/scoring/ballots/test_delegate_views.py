@@ -22,6 +22,7 @@ from scoring.codes.models import Credential
 from scoring.schemes.models import Scheme
 from tests.conftest import make_org, make_secretary
 from tests.reviews.topics.test_services import zh
+from tests.scoring.conftest import count_held_ballots
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +111,7 @@ def test_a_valid_qr_code_submits_whatever_its_address_has_done(client, scored):
     for i in range(throttle.GUESS_ALLOWANCE):
         client.get(_url("ballot", f"WRONGCODE{i}"))
     response = client.post(_url("submit", scored.leader_codes[0].token), scored.form_data())
+    count_held_ballots()
     assert response.status_code == 200 and Ballot.objects.count() == 1
 
 
@@ -118,6 +120,7 @@ def test_an_unknown_code_submitted_counts_as_a_failed_guess(client, scored):
         client.get(_url("ballot", f"WRONGCODE{i}"))
     assert client.post(_url("submit", "ABCDEFGHJK"), scored.form_data()).status_code == 404
     assert client.post(_url("submit", "ABCDEFGHJM"), scored.form_data()).status_code == 429
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -229,6 +232,7 @@ def test_before_scoring_opens_the_page_says_so_and_offers_a_refresh(client, scor
 def test_a_used_code_page_shows_no_receipt(client, scored):
     _use(scored)
     html = _html(client.get(_url("ballot", scored.leader_codes[0].token)))
+    count_held_ballots()
     assert Ballot.objects.get().receipt not in html
 
 
@@ -246,6 +250,7 @@ def test_the_review_page_shows_the_marks_and_carries_them_on(client, scored):
     assert f'action="{_url("submit", code)}"' in html and f'formaction="{_url("ballot", code)}"' in html
     assert len(re.findall(r'type="hidden" name="m-\d+-\d+"', html)) == 12
     assert 'name="submission" value="k1"' in html
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -273,6 +278,7 @@ def test_back_to_change_prefills_the_ballot_with_the_same_submission_key(client,
 def test_submit_stores_the_ballot_and_shows_the_receipt(client, scored):
     code = scored.leader_codes[0].token
     response = client.post(_url("submit", code), scored.form_data("good", r2="poor"))
+    count_held_ballots()
     ballot = Ballot.objects.get()
     assert response.status_code == 200 and not response.has_header("Location")
     assert Score.objects.filter(ballot=ballot, grade="poor").count() == 6
@@ -286,6 +292,7 @@ def test_a_retried_submit_gets_the_same_receipt_and_stores_one_ballot(client, sc
     url, data = _url("submit", scored.leader_codes[0].token), scored.form_data()
     first, again = client.post(url, data), client.post(url, data)
     assert first.status_code == again.status_code == 200
+    count_held_ballots()
     receipt = codes.format_short(Ballot.objects.get().receipt)
     assert receipt in _html(first) and receipt in _html(again)
     assert Ballot.objects.count() == 1
@@ -297,6 +304,7 @@ def test_a_second_ballot_with_the_same_code_is_refused(client, scored):
     response = client.post(url, scored.form_data("poor", submission="k2"))
     assert response.status_code == 409
     assert "此测评码已提交" in _html(response) and "<form" not in _html(response)
+    count_held_ballots()
     assert Ballot.objects.count() == 1 and not Score.objects.filter(grade="poor").exists()
 
 
@@ -304,6 +312,7 @@ def test_a_submit_after_scoring_closes_is_refused(client, scored):
     _close(scored)
     response = client.post(_url("submit", scored.leader_codes[0].token), scored.form_data())
     assert response.status_code == 409 and "测评已结束" in _html(response)
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -316,6 +325,7 @@ def test_an_incomplete_submit_is_refused_with_the_marks_kept(client, scored):
     html = _html(response)
     assert "中共辽阳镇委员会" in re.search(r'role="alert">([^<]*)<', html)[1]
     assert _radios_checked(html) == 6 and 'name="submission" value="k1"' in html
+    count_held_ballots()
     assert not Ballot.objects.exists() and not Credential.objects.filter(used=True).exists()
 
 
@@ -329,8 +339,10 @@ def test_points_out_of_range_are_refused_and_nothing_is_stored(client, scored_cl
     assert response.status_code == 400
     html = _html(response)
     assert "100.5" in re.search(r'role="alert">([^<]*)<', html)[1] and 'value="100.5"' in html
+    count_held_ballots()
     assert not Ballot.objects.exists()
     assert client.post(url, data).status_code == 200
+    count_held_ballots()
     assert {s.points for s in Score.objects.all()} == {88.5}
 
 
@@ -339,6 +351,7 @@ def test_tampered_field_names_are_refused(client, scored, name):
     data = scored.form_data() | {name: "good"}
     response = client.post(_url("submit", scored.leader_codes[0].token), data)
     assert response.status_code == 400 and "不一致" in _html(response)
+    count_held_ballots()
     assert not Ballot.objects.exists() and not Credential.objects.filter(used=True).exists()
 
 
@@ -347,6 +360,7 @@ def test_a_mark_for_a_reporter_of_another_session_is_refused(client, scored):
     data = scored.form_data() | {f"m-{stranger.pk}-{scored.criteria[0].pk}": "good"}
     response = client.post(_url("submit", scored.leader_codes[0].token), data)
     assert response.status_code == 400 and "不一致" in _html(response)
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -355,6 +369,7 @@ def test_a_mark_sent_twice_is_refused(client, scored):
     name = f"m-{scored.reports[0].pk}-{scored.criteria[0].pk}"
     data[name] = ["good", "poor"]
     response = client.post(_url("submit", scored.leader_codes[0].token), data)
+    count_held_ballots()
     assert response.status_code == 400 and not Ballot.objects.exists()
 
 
@@ -362,11 +377,13 @@ def test_a_submit_without_a_submission_key_is_refused(client, scored):
     data = scored.form_data()
     del data["submission"]
     response = client.post(_url("submit", scored.leader_codes[0].token), data)
+    count_held_ballots()
     assert response.status_code == 400 and not Ballot.objects.exists()
 
 
 def test_an_unknown_code_cannot_submit(client, scored):
     response = client.post(_url("submit", "ABCDEFGHJK"), scored.form_data())
+    count_held_ballots()
     assert response.status_code == 404 and not Ballot.objects.exists()
 
 
@@ -383,6 +400,7 @@ def test_no_url_of_the_delegate_flow_carries_the_receipt(client, scored):
     """The receipt is shown once in the submit's response; no path reveals or accepts it."""
     token = scored.leader_codes[0].token
     response = client.post(_url("submit", token), scored.form_data())
+    count_held_ballots()
     receipt = Ballot.objects.get().receipt
     assert not response.has_header("Location") and codes.format_short(receipt) in _html(response)
     assert client.get(f"/vote/{token}/receipt/{receipt}/").status_code == 404

@@ -9,6 +9,7 @@ from scoring.ballots.models import Ballot, SatisfactionMark
 from scoring.codes.models import Credential
 from scoring.errors import ScoringError
 from scoring.schemes.models import Scheme
+from tests.scoring.conftest import count_held_ballots
 
 
 @pytest.fixture
@@ -29,6 +30,7 @@ def test_satisfaction_is_stored_with_the_ballot_and_counted_per_reporter(asking)
     _submit(asking, asking.leader_codes[1], {shijia: "satisfied"})
     _submit(asking, asking.delegate_codes[0], {shijia: "fairly", liaoyang: ""})
     _submit(asking, asking.delegate_codes[1], {})
+    count_held_ballots()
     assert SatisfactionMark.objects.count() == 4
     assert selectors.satisfaction_counts(asking.session) == {
         shijia: {"satisfied": 2, "fairly": 1, "unsatisfied": 0},
@@ -41,6 +43,7 @@ def test_satisfaction_is_refused_as_tampering_when_the_scheme_does_not_ask(score
     with pytest.raises(ScoringError) as refused:
         _submit(scored, code, {scored.reports[0].pk: "satisfied"})
     assert refused.value.code == "tampered"
+    count_held_ballots()
     assert (
         not Ballot.objects.exists()
         and not Credential.objects.get(session=scored.session, serial=code.serial).used
@@ -71,6 +74,7 @@ def test_a_retry_with_the_same_satisfaction_gets_the_same_receipt(asking):
     with pytest.raises(ScoringError) as refused:
         _submit(asking, asking.leader_codes[0], {asking.reports[0].pk: "unsatisfied"})
     assert refused.value.code == "used"
+    count_held_ballots()
     assert SatisfactionMark.objects.get().value == "fairly"
 
 
@@ -85,18 +89,21 @@ def test_the_page_passes_satisfaction_on_and_leaves_the_marks_as_they_were(askin
     report = asking.reports[1]
     response = _post(client, asking, asking.leader_codes[0], {f"s-{report.pk}": "fairly"})
     assert response.status_code == 200
+    count_held_ballots()
     assert list(SatisfactionMark.objects.values_list("report_id", "value")) == [(report.pk, "fairly")]
     assert Ballot.objects.get().scores.count() == len(asking.reports) * len(asking.criteria)
 
 
 def test_a_blank_satisfaction_row_is_no_opinion(asking, client):
     response = _post(client, asking, asking.leader_codes[0], {f"s-{asking.reports[0].pk}": ""})
+    count_held_ballots()
     assert response.status_code == 200 and not SatisfactionMark.objects.exists()
 
 
 @pytest.mark.parametrize("name", ["s-x", "s-²", "s-1-2", "s-"])
 def test_an_odd_satisfaction_field_is_refused_not_a_crash(asking, client, name):
     response = _post(client, asking, asking.leader_codes[0], {name: "satisfied"})
+    count_held_ballots()
     assert response.status_code == 400 and not Ballot.objects.exists()
 
 

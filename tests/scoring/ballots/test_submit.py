@@ -10,6 +10,7 @@ from scoring.codes import services as codes_services
 from scoring.codes.models import Credential
 from scoring.errors import ScoringError
 from scoring.schemes.models import Scheme
+from tests.scoring.conftest import count_held_ballots
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,7 @@ def _refusal(world, code, marks=None, key="k1") -> ScoringError:
 
 def test_it_stores_one_ballot_with_every_mark(scored):
     receipt = _submit(scored, scored.leader_codes[0].token)
+    count_held_ballots()
     ballot = Ballot.objects.get()
     assert ballot.receipt == receipt.receipt and len(receipt.receipt) == 10
     assert ballot.group == scored.leaders
@@ -43,6 +45,7 @@ def test_the_typed_short_code_works_like_the_qr_token(scored):
     code = scored.delegate_codes[0]
     typed = code.short_display.lower().replace("-", " ")
     _submit(scored, typed)
+    count_held_ballots()
     assert Ballot.objects.get().group == scored.delegates
 
 
@@ -50,6 +53,7 @@ def test_a_retry_of_the_same_submission_gets_the_same_receipt(scored):
     first = _submit(scored, scored.leader_codes[0].token)
     again = _submit(scored, scored.leader_codes[0].short_code)
     assert again.receipt == first.receipt and again.replayed
+    count_held_ballots()
     assert Ballot.objects.count() == 1
 
 
@@ -57,12 +61,14 @@ def test_a_second_different_ballot_with_the_same_code_is_refused(scored):
     _submit(scored, scored.leader_codes[0].token)
     error = _refusal(scored, scored.leader_codes[0].token, scored.marks("poor"), key="k2")
     assert error.code == "used" and "已被使用" in error.message
+    count_held_ballots()
     assert Ballot.objects.count() == 1
 
 
 def test_an_unknown_code_is_refused(scored):
     assert _refusal(scored, "ABCDE-FGHJK").code == "unknown"
     assert _refusal(scored, "x" * 32).code == "unknown"
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -71,6 +77,7 @@ def test_a_revoked_code_is_refused(scored):
     codes_services.credential_revoke(actor=scored.county_staff, credential=credential)
     error = _refusal(scored, scored.leader_codes[1].token)
     assert error.code == "revoked" and "作废" in error.message
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -85,6 +92,7 @@ def test_nothing_is_accepted_after_scoring_closes(scored):
     ballots_services.scoring_close(actor=scored.county_staff, session=scored.session)
     error = _refusal(scored, scored.leader_codes[1].token)
     assert error.code == "closed" and "已结束" in error.message
+    count_held_ballots()
     assert Ballot.objects.count() == 1
     assert not Credential.objects.get(serial=scored.leader_codes[1].serial).used
 
@@ -101,6 +109,7 @@ def test_a_missing_reporter_is_refused_by_name(scored):
         del marks[(scored.reports[1].pk, criterion.pk)]
     error = _refusal(scored, scored.leader_codes[0].token, marks)
     assert error.code == "incomplete" and "中共辽阳镇委员会" in error.message
+    count_held_ballots()
     assert not Ballot.objects.exists() and not Credential.objects.filter(used=True).exists()
 
 
@@ -108,6 +117,7 @@ def test_a_reporter_left_blank_is_an_abstention_when_the_scheme_allows_it(scored
     Scheme.objects.filter(pk=scored.scheme.pk).update(allow_abstention=True)
     marks = {k: v for k, v in scored.marks().items() if k[0] != scored.reports[1].pk}
     _submit(scored, scored.leader_codes[0].token, marks)
+    count_held_ballots()
     assert Score.objects.count() == len(scored.criteria)
 
 
@@ -123,6 +133,7 @@ def test_an_unknown_grade_is_refused(scored, value):
     marks = scored.marks()
     marks[(scored.reports[0].pk, scored.criteria[0].pk)] = value
     assert _refusal(scored, scored.leader_codes[0].token, marks).code == "tampered"
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -148,8 +159,10 @@ def test_points_out_of_range_are_refused(scored_closed_scheme):
         marks = dict(good)
         marks[(world.reports[0].pk, criterion.pk)] = bad
         assert _refusal(world, world.leader_codes[0].token, marks).code in ("range", "tampered")
+    count_held_ballots()
     assert not Ballot.objects.exists()
     _submit(world, world.leader_codes[0].token, good)
+    count_held_ballots()
     assert Score.objects.get(report=world.reports[0]).points == 88.5
 
 
@@ -160,6 +173,7 @@ def test_an_anonymous_ballot_carries_no_link_to_its_code(scored):
     assert not any(
         f.get_internal_type() in ("DateTimeField", "DateField") for f in Ballot._meta.concrete_fields
     )
+    count_held_ballots()
     ballot = Ballot.objects.get()
     assert ballot.delegate_name == ""
     credential_hashes = set(Credential.objects.values_list("token_hash", flat=True))
@@ -170,6 +184,7 @@ def test_the_audit_log_never_holds_ballot_contents(scored):
     _submit(scored, scored.leader_codes[0].token)
     ballots_services.scoring_close(actor=scored.county_staff, session=scored.session)
     text = " ".join(str(e.changes) + e.object_repr for e in AuditEvent.objects.all())
+    count_held_ballots()
     receipt = Ballot.objects.get().receipt
     assert receipt not in text and "good" not in text
 
@@ -183,6 +198,7 @@ def test_a_named_group_ballot_records_the_delegate(scored_closed_scheme):
     )
     ballots_services.scoring_open(actor=world.county_staff, session=world.session)
     _submit(world, issued[0].token)
+    count_held_ballots()
     assert Ballot.objects.get().delegate_name == "张常委"
 
 

@@ -287,5 +287,5 @@ def test_the_live_partial_issues_a_bounded_number_of_queries(
 ):
     _post(staff_client, _url(scored, "next"))
     # Login and scope (4), the session with its scheme and current reporter (1), turnout (4).
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         staff_client.get(_url(scored, "live"), {"key": "1-open"}, **HTMX)

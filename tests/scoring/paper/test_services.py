@@ -12,6 +12,7 @@ from scoring.paper import services as paper_services
 from scoring.paper.models import PaperBallot, PaperEntry, PaperStatus
 from scoring.schemes.models import EvaluatorGroup
 from tests.conftest import make_staff
+from tests.scoring.conftest import count_held_ballots
 
 
 @pytest.fixture
@@ -41,23 +42,27 @@ def _refusal(call) -> str:
 
 
 def _group_turnout(world, group=None):
+    count_held_ballots()
     result = selectors.session_tally(world.session).result
     key = selectors.group_key((group or world.delegates).pk)
     return next(g for g in result.groups if g.group == key)
 
 
 def _stored(ballot) -> dict[tuple[int, int], str]:
+    count_held_ballots()
     return {(s.report_id, s.criterion_id): s.grade for s in Score.objects.filter(ballot=ballot)}
 
 
 def test_agreeing_entries_count_one_paper_ballot_with_the_typed_marks(scored, clerks):
     first, second, _ = clerks
     assert _enter(scored, first, r2="average").status == PaperStatus.WAITING
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
     paper = _enter(scored, second, r2="average")
 
     assert paper.status == PaperStatus.COUNTED
+    count_held_ballots()
     ballot = Ballot.objects.get()
     assert paper.ballot == ballot
     assert (ballot.channel, ballot.group, ballot.invalid_reason) == (Channel.PAPER, scored.delegates, "")
@@ -70,6 +75,7 @@ def test_disagreeing_entries_are_a_mismatch_and_count_nothing(scored, clerks):
     paper = _enter(scored, second, r1="average")
     assert paper.status == PaperStatus.MISMATCH
     assert paper.ballot is None
+    count_held_ballots()
     assert not Ballot.objects.exists() and not Score.objects.exists()
     assert _group_turnout(scored).paper == 0
 
@@ -82,12 +88,14 @@ def test_a_third_person_resolves_a_mismatch_and_it_counts_once(scored, clerks):
     resolved = paper_services.paper_resolve(actor=third, paper=paper, marks=scored.marks("good", r1="poor"))
 
     assert (resolved.status, resolved.resolved_by) == (PaperStatus.COUNTED, third)
+    count_held_ballots()
     ballot = Ballot.objects.get()
     assert ballot.channel == Channel.PAPER
     assert _stored(ballot) == scored.marks("good", r1="poor")
     assert _refusal(lambda: paper_services.paper_resolve(actor=third, paper=paper, marks=scored.marks())) == (
         "not_mismatch"
     )
+    count_held_ballots()
     assert Ballot.objects.count() == 1
 
 
@@ -101,6 +109,7 @@ def test_one_of_the_two_clerks_cannot_resolve(scored, clerks):
         )
         assert code == "same_clerk"
     assert PaperBallot.objects.get().status == PaperStatus.MISMATCH
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -116,6 +125,7 @@ def test_two_invalid_entries_are_an_invalid_ballot_in_the_tally(scored, clerks):
     paper = _enter(scored, clerks[1], invalid="空白票")
 
     assert paper.status == PaperStatus.INVALID
+    count_held_ballots()
     ballot = Ballot.objects.get()
     assert (ballot.channel, ballot.invalid_reason) == (Channel.PAPER, "空白票")
     assert not Score.objects.exists()
@@ -126,6 +136,7 @@ def test_two_invalid_entries_are_an_invalid_ballot_in_the_tally(scored, clerks):
 def test_invalid_against_marks_is_a_mismatch(scored, clerks):
     _enter(scored, clerks[0], invalid="一行多选")
     assert _enter(scored, clerks[1]).status == PaperStatus.MISMATCH
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -147,6 +158,7 @@ def test_nothing_is_entered_or_resolved_after_scoring_closes(scored, clerks):
     assert _refusal(lambda: paper_services.paper_resolve(actor=third, paper=paper, marks=scored.marks())) == (
         "not_open"
     )
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
@@ -179,6 +191,7 @@ def test_a_counted_form_takes_no_further_entry(scored, clerks):
     _enter(scored, first)
     _enter(scored, second)
     assert _refusal(lambda: _enter(scored, third)) == "complete"
+    count_held_ballots()
     assert Ballot.objects.count() == 1
 
 
@@ -188,6 +201,7 @@ def test_after_resolving_a_further_entry_is_refused(scored, clerks):
     paper = _enter(scored, second, r1="average")
     paper_services.paper_resolve(actor=third, paper=paper, marks=scored.marks("good", r1="poor"))
     assert _refusal(lambda: _enter(scored, third)) == "complete"
+    count_held_ballots()
     assert Ballot.objects.count() == 1 and PaperEntry.objects.count() == 2
 
 
@@ -200,6 +214,7 @@ def test_the_tally_counts_paper_ballots_beside_electronic_ones(scored, clerks):
 
     turnout = _group_turnout(scored)
     assert (turnout.received, turnout.paper, turnout.valid_ballots, turnout.paper_voided) == (2, 1, 2, False)
+    count_held_ballots()
     assert set(Ballot.objects.values_list("channel", flat=True)) == {Channel.PAPER, Channel.ELECTRONIC}
     # The paper 好 and the electronic 差 are averaged: (100 + 40) / 2.
     result = selectors.session_tally(scored.session).result

@@ -9,6 +9,7 @@ from reviews.meeting import services as review_services
 from scoring.ballots import services
 from scoring.results.exports import ResultsWorkbook
 from scoring.schemes.models import Scheme
+from tests.scoring.conftest import count_held_ballots
 
 
 def _book(session):
@@ -63,6 +64,7 @@ def test_satisfaction_counts_appear_only_when_collected(scored_closed_scheme):
             submission_key="k",
             satisfaction={world.reports[0].pk: "satisfied"},
         )
+    count_held_ballots()
     header = [c.value for c in _book(world.session)["排名"][2]]
     assert header[-4:] == ["满意", "基本满意", "不满意", "备注"]
     shijia_row = next(
@@ -100,6 +102,7 @@ def test_the_bulletin_lists_questions_and_comments(scored, tmp_path):
         actor=staff, report=scored.reports[0], commenter="县委书记", text="问题导向要更突出。"
     )
     with translation.override("zh-hans"):
+        count_held_ballots()
         pdf = documents.results_bulletin_pdf(selectors.session_tally(scored.session))
     path = tmp_path / "bulletin.pdf"
     path.write_bytes(pdf)
