@@ -148,7 +148,8 @@ def scan_batch_upload(*, actor, session: Session, files: Iterable) -> ScanBatch:
             }
             for p in result.problems
         ]
-        if not result.forms and problems and all(p["code"] not in ("duplicate", "incomplete") for p in problems):
+        kept = ("duplicate", "incomplete")  # pages of forms: worth a batch row that says why
+        if not result.forms and problems and all(p["code"] not in kept for p in problems):
             # Nothing readable at all: a wrong file, not a batch to keep.
             raise ScoringError(
                 _("No page of this upload could be read: %(reason)s") % {"reason": problems[0]["message"]},
