@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reviews.cycles.models import Session
@@ -375,10 +375,10 @@ def paper_ballot(request: HttpRequest, session_id: int, group_id: int) -> HttpRe
 # 4. Scanned forms (扫描计票): the machine-readable form, uploads, review and confirmation
 
 FLAG_LABELS = {
-    "blank": _lazy("No box marked"),  # 未选
-    "double": _lazy("Two boxes marked"),  # 多选
-    "crossed": _lazy("Crossed out or corrected"),  # 划改
-    "uncertain": _lazy("Faint or unclear mark"),  # 看不清
+    "blank": gettext_lazy("No box marked"),  # 未选
+    "double": gettext_lazy("Two boxes marked"),  # 多选
+    "crossed": gettext_lazy("Crossed out or corrected"),  # 划改
+    "uncertain": gettext_lazy("Faint or unclear mark"),  # 看不清
 }
 NO_GRADE = "-"  # the radio "no grade" (the service's scanning.NONE)
 
