@@ -162,7 +162,7 @@ def scan_batch_upload(*, actor, session: Session, files: Iterable) -> ScanBatch:
                     _("Scanned forms can be uploaded only while scoring is open."), code="not_open"
                 )
             for form in result.forms:
-                _store_form(batch, session, form, layouts[form.group_id], cv2, stored)
+                store_form(batch, session, form, layouts[form.group_id], cv2, stored)
             batch.problems = problems
             batch.done = len(images)
             batch.status = ScanBatchStatus.READ
@@ -187,7 +187,7 @@ def _discard(batch: ScanBatch, stored: list[str]) -> None:
     batch.delete()
 
 
-def _store_form(batch: ScanBatch, session: Session, form, layout, cv2, stored: list[str]) -> ScannedForm:
+def store_form(batch: ScanBatch, session: Session, form, layout, cv2, stored: list[str]) -> ScannedForm:
     boxes = {page.page: page.box_pixels(layout) for page in form.pages}
     page_of = {box.key: page.number for page in layout.pages for box in page.boxes}
     cells = [
