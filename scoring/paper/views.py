@@ -149,7 +149,8 @@ def session_overview(request: HttpRequest, session_id: int) -> HttpResponse:
     status = request.GET.get("status", "")
     papers = (
         PaperBallot.objects.filter(session=session)
-        .select_related("group", "resolved_by")
+        .select_related("group", "resolved_by", "scan")
+        .defer("scan__cells", "scan__corrections")
         .prefetch_related(
             Prefetch(
                 "entries",
