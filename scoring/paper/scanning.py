@@ -126,6 +126,7 @@ def scan_batch_upload(*, actor, session: Session, files: Iterable) -> ScanBatch:
 
     try:
         known = ScannedPage.objects.filter(session=session)
+        seen_up_to = known.order_by("-pk").values_list("pk", flat=True).first() or 0
         result = read_batch(
             images,
             session_id=session.pk,
@@ -161,7 +162,10 @@ def scan_batch_upload(*, actor, session: Session, files: Iterable) -> ScanBatch:
                 raise ScoringError(
                     _("Scanned forms can be uploaded only while scoring is open."), code="not_open"
                 )
-            for form in result.forms:
+            # Serialise uploads of the session, then look again at pages another upload stored meanwhile.
+            Session.objects.select_for_update().filter(pk=session.pk).first()
+            forms = _not_stored_meanwhile(result.forms, session, seen_up_to, origins, single, problems)
+            for form in forms:
                 store_form(batch, session, form, layouts[form.group_id], cv2, stored)
             batch.problems = problems
             batch.done = len(images)
@@ -172,12 +176,55 @@ def scan_batch_upload(*, actor, session: Session, files: Iterable) -> ScanBatch:
                 action="paper.scan_upload",
                 obj=session,
                 organisation=session.host,
-                changes={"pages": len(images), "forms": len(result.forms), "refused": len(problems)},
+                changes={"pages": len(images), "forms": len(forms), "refused": len(problems)},
             )
     except BaseException:
         _discard(batch, stored)
         raise
     return batch
+
+
+def _not_stored_meanwhile(forms, session: Session, seen_up_to: int, origins, single, problems: list) -> list:
+    """The forms none of whose pages another upload stored while this one was being read."""
+    from scoring.paper.scan.reader import same_sheet
+
+    recent = list(
+        ScannedPage.objects.filter(session=session, pk__gt=seen_up_to).values_list(
+            "digest", "form__group_id", "number", "signature"
+        )
+    )
+    if not recent:
+        return list(forms)
+    kept = []
+    for form in forms:
+        twice = [
+            index
+            for index, page in zip(form.indexes, form.pages, strict=True)
+            if any(
+                digest == page.digest
+                or (
+                    (group, number) == (page.group_id, page.page)
+                    and same_sheet(bytes(signature), page.signature)
+                )
+                for digest, group, number, signature in recent
+            )
+        ]
+        if not twice:
+            kept.append(form)
+            continue
+        for index in form.indexes:
+            problems.append(
+                {
+                    "file": origins[index][0],
+                    "page": origins[index][1],
+                    "label": page_label(origins[index], single[origins[index][0]]),
+                    "code": "duplicate",
+                    "message": _(
+                        "This sheet has been read before (scanned or uploaded twice): not counted again."
+                    ),
+                }
+            )
+    return kept
 
 
 def _discard(batch: ScanBatch, stored: list[str]) -> None:

@@ -169,6 +169,7 @@ def session_overview(request: HttpRequest, session_id: int) -> HttpResponse:
         "groups": groups,
         "warnings": [_over_issue_warning(row) for row in groups if row.over],
         "pending": pending,
+        "scanned_waiting": ScannedForm.objects.filter(session=session, state=ScannedState.REVIEW).count(),
         "open": scheme.scoring_status == ScoringStatus.OPEN,
         "closed": scheme.scoring_status == ScoringStatus.CLOSED,
         "papers": [_paper_row(paper) for paper in papers],

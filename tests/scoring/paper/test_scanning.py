@@ -235,3 +235,36 @@ def test_a_file_that_is_not_a_form_is_refused_whole(issued, scan_storage):
     assert error.code == "unreadable" and "p0.png" not in error.message
     assert junk.code == "image" and junk.message.startswith("a.txt")
     assert not ScanBatch.objects.exists() and not ScannedPage.objects.exists()
+
+
+def test_a_sheet_stored_by_another_upload_while_this_one_was_read_is_refused(
+    issued, scan_storage, monkeypatch
+):
+    from scoring.paper.scan import batch as batch_module
+
+    layout, _ = sheets(issued.session, issued.delegates, [])
+    _, images = sheets(issued.session, issued.delegates, [_picks(layout, 0), _picks(layout, 1)])
+    real = batch_module.read_batch
+    meanwhile = []
+
+    def read_while_another_uploads(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if not meanwhile:
+            meanwhile.append("colleague")
+            _upload(issued, images[:1])  # a colleague uploads the first sheet meanwhile
+        return result
+
+    monkeypatch.setattr(batch_module, "read_batch", read_while_another_uploads)
+    later = _upload(issued, images)
+
+    assert [(p["file"], p["code"]) for p in later.problems] == [("p0.png", "duplicate")]
+    assert ScannedForm.objects.filter(batch=later).count() == 1
+    assert ScannedPage.objects.count() == 2
+
+
+def test_a_points_scheme_cannot_be_scanned(issued, scan_storage):
+    from scoring.schemes.models import ModeChoice, Scheme
+
+    Scheme.objects.filter(pk=issued.scheme.pk).update(mode=ModeChoice.POINTS)
+    error = _refused(lambda: _upload(issued, [np.full((800, 600), 255, dtype=np.uint8)]))
+    assert error.code == "points" and not ScanBatch.objects.exists()

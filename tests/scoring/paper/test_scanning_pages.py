@@ -143,3 +143,20 @@ def test_the_progress_of_an_upload_being_read_is_reported(scored, clerk):
     ScanBatch.objects.create(session=scored.session, uploaded_by=scored.county_staff, total=50, done=17)
     response = clerk.get(reverse("paper:scan_progress", args=[scored.session.pk]))
     assert response.json() == {"done": 17, "total": 50}
+
+
+def test_the_paper_overview_warns_of_unconfirmed_scans_and_marks_scanned_ballots(
+    scored, clerk, scan_storage, django_assert_max_num_queries
+):
+    _layout, _unused, images = _images(scored, count=1)
+    _post_upload(clerk, scored, images)
+    overview = reverse("paper:session", args=[scored.session.pk])
+    assert "data-scanned-waiting" in clerk.get(overview).content.decode()
+
+    form = ScannedForm.objects.get()
+    clerk.post(reverse("paper:scanned_form", args=[form.pk]), {})
+    assert PaperBallot.objects.get().status == PaperStatus.COUNTED  # nothing flagged: confirmed as read
+    with django_assert_max_num_queries(20):
+        page = clerk.get(overview).content.decode()
+    assert "data-scanned-waiting" not in page and "data-scanned-ballot" in page
+    assert f'data-paper="{PaperBallot.objects.get().serial}"' in page
