@@ -19,8 +19,10 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +43,6 @@ from scoring.paper.models import (
 )
 from scoring.schemes.models import Scheme, ScoringStatus
 
-MAX_FILE_BYTES = 60 * 1024 * 1024
 MAX_BATCH_PAGES = 200  # ≈25 s of reading: more is uploaded in several batches
 SCAN_SERIALS = (100_000, 999_999)  # typed forms use 1–99999
 NONE = ""  # the clerk's decision "no grade for this item"
@@ -62,17 +63,18 @@ def _open_scheme(actor, session: Session):
 
 
 def _uploads(files: Iterable) -> list[Upload]:
-    uploads = []
-    for file in files:
-        if file.size > MAX_FILE_BYTES:
-            raise ScoringError(
-                _("%(name)s is larger than %(max)s MB.") % {"name": file.name, "max": MAX_FILE_BYTES >> 20},
-                code="too_large",
-            )
-        uploads.append(Upload(name=file.name, data=file.read()))
-    if not uploads:
+    """The uploaded files, within UPLOAD_MAX_BYTES together (what nginx's client_max_body_size allows)."""
+    files = list(files)
+    if not files:
         raise ScoringError(_("Choose the scanned PDF or the photos of the forms."), code="no_file")
-    return uploads
+    total = sum(file.size for file in files)
+    if total > settings.UPLOAD_MAX_BYTES:
+        raise ScoringError(
+            _("The files come to %(size)s; upload at most %(limit)s at a time, in several batches.")
+            % {"size": filesizeformat(total), "limit": filesizeformat(settings.UPLOAD_MAX_BYTES)},
+            code="too_large",
+        )
+    return [Upload(name=file.name, data=file.read()) for file in files]
 
 
 def _pages(uploads: list[Upload]) -> tuple[list, list[tuple[str, int]]]:

@@ -268,3 +268,12 @@ def test_a_points_scheme_cannot_be_scanned(issued, scan_storage):
     Scheme.objects.filter(pk=issued.scheme.pk).update(mode=ModeChoice.POINTS)
     error = _refused(lambda: _upload(issued, [np.full((800, 600), 255, dtype=np.uint8)]))
     assert error.code == "points" and not ScanBatch.objects.exists()
+
+
+def test_an_upload_larger_than_the_upload_limit_is_refused(issued, scan_storage, settings):
+    layout, _ = sheets(issued.session, issued.delegates, [])
+    _, images = sheets(issued.session, issued.delegates, [_picks(layout, 0)])
+    settings.UPLOAD_MAX_BYTES = 1000
+    error = _refused(lambda: _upload(issued, images))
+    assert error.code == "too_large" and "每次最多上传" in error.message
+    assert not ScanBatch.objects.exists()
