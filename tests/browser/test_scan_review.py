@@ -73,7 +73,7 @@ def test_a_scanned_batch_is_reviewed_and_counted_like_typed_forms(world, live_se
             expect(page.locator(".scan-box--flag")).to_have_count(1)
             page.get_by_role("button", name=_zh("Confirm and count")).click()
             expect(page.locator("[data-refusal]")).to_contain_text(criterion)
-            page.screenshot(path="/tmp/scanpages/scan-review-flagged.png", full_page=True)
+            page.screenshot(path=str(tmp_path / "scan-review-flagged.png"), full_page=True)
             page.locator(f"tr[data-flag] input[value={decided}]").check()
         page.get_by_role("button", name=_zh("Confirm and count")).click()
         expect(page.locator(".scan-confirmed")).to_be_visible()
