@@ -12,11 +12,12 @@ is shown on the page with what was typed kept.
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reviews.cycles.models import Session
@@ -25,10 +26,19 @@ from reviews.scope import get_visible_or_404, staff_required
 from scoring import selectors
 from scoring.errors import ScoringError
 from scoring.exports import PDF
-from scoring.paper import documents, services
+from scoring.paper import documents, scanning, services
 from scoring.paper.forms import MarksGrid, PaperEntryForm, SpoiltForm, grade_options
-from scoring.paper.models import PaperBallot, PaperEntry, PaperStatus
-from scoring.schemes.models import EvaluatorGroup, Scheme, ScoringStatus
+from scoring.paper.models import (
+    PaperBallot,
+    PaperEntry,
+    PaperStatus,
+    ScanBatch,
+    ScanBatchStatus,
+    ScannedForm,
+    ScannedPage,
+    ScannedState,
+)
+from scoring.schemes.models import EvaluatorGroup, ModeChoice, Scheme, ScoringStatus
 from scoring.staff import no_scheme, scheme_of, session_in_scope
 
 RECENT_ENTRIES = 8
@@ -139,7 +149,8 @@ def session_overview(request: HttpRequest, session_id: int) -> HttpResponse:
     status = request.GET.get("status", "")
     papers = (
         PaperBallot.objects.filter(session=session)
-        .select_related("group", "resolved_by")
+        .select_related("group", "resolved_by", "scan")
+        .defer("scan__cells", "scan__corrections")
         .prefetch_related(
             Prefetch(
                 "entries",
@@ -158,6 +169,7 @@ def session_overview(request: HttpRequest, session_id: int) -> HttpResponse:
         "groups": groups,
         "warnings": [_over_issue_warning(row) for row in groups if row.over],
         "pending": pending,
+        "scanned_waiting": ScannedForm.objects.filter(session=session, state=ScannedState.REVIEW).count(),
         "open": scheme.scoring_status == ScoringStatus.OPEN,
         "closed": scheme.scoring_status == ScoringStatus.CLOSED,
         "papers": [_paper_row(paper) for paper in papers],
@@ -359,3 +371,287 @@ def paper_ballot(request: HttpRequest, session_id: int, group_id: int) -> HttpRe
     pdf = documents.paper_ballot_pdf(session, group)
     filename = _("Evaluation form %(group)s.pdf") % {"group": group.name}
     return attachment_response(filename, PDF, pdf)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 4. Scanned forms (扫描计票): the machine-readable form, uploads, review and confirmation
+
+FLAG_LABELS = {
+    "blank": gettext_lazy("No box marked"),  # 未选
+    "double": gettext_lazy("Two boxes marked"),  # 多选
+    "crossed": gettext_lazy("Crossed out or corrected"),  # 划改
+    "uncertain": gettext_lazy("Faint or unclear mark"),  # 看不清
+}
+NO_GRADE = "-"  # the radio "no grade" (the service's scanning.NONE)
+
+
+def _batch_rows(session: Session) -> list[dict]:
+    batches = (
+        ScanBatch.objects.filter(session=session)
+        .select_related("uploaded_by")
+        .annotate(
+            forms_read=Count("forms"),
+            forms_review=Count("forms", filter=Q(forms__state=ScannedState.REVIEW)),
+            forms_counted=Count("forms", filter=Q(forms__state=ScannedState.COUNTED)),
+            forms_invalid=Count("forms", filter=Q(forms__state=ScannedState.INVALID)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return [{"batch": batch, "uploader": _clerk_name(batch.uploaded_by)} for batch in batches]
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def scan(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = session_in_scope(request, session_id)
+    scheme = scheme_of(session)
+    if scheme is None:
+        return no_scheme(request, session)
+    refusal = ""
+    if request.method == "POST":
+        try:
+            batch = scanning.scan_batch_upload(
+                actor=request.user, session=session, files=request.FILES.getlist("files")
+            )
+        except ScoringError as error:
+            refusal = error.message
+        else:
+            forms = batch.forms.count()
+            text = _("%(pages)s pages read: %(forms)s forms to review, %(refused)s pages refused.") % {
+                "pages": batch.total,
+                "forms": forms,
+                "refused": len(batch.problems),
+            }
+            messages.add_message(
+                request,
+                messages.WARNING if batch.problems else messages.SUCCESS,
+                text,
+                extra_tags="scan-outcome",
+            )
+            return redirect("paper:scan", session.pk)
+    waiting = (
+        ScannedForm.objects.filter(session=session, state=ScannedState.REVIEW)
+        .select_related("group", "batch")
+        .defer("cells", "corrections", "batch__problems")
+        .order_by("batch_id", "pk")
+    )
+    context = {
+        "session": session,
+        "scheme": scheme,
+        "tab": "paper",
+        "groups": list(scheme.groups.all()),
+        "points": scheme.mode == ModeChoice.POINTS,
+        "open": scheme.scoring_status == ScoringStatus.OPEN,
+        "refusal": refusal,
+        "batches": _batch_rows(session),
+        "waiting": list(waiting[:200]),
+        "waiting_count": waiting.count(),
+        "max_pages": scanning.MAX_BATCH_PAGES,
+    }
+    return render(request, "scoring/paper/scan.html", context)
+
+
+@staff_required
+@require_GET
+def scan_progress(request: HttpRequest, session_id: int) -> JsonResponse:
+    """Pages read so far of this user's upload being read (polled by the upload page while it posts)."""
+    session = session_in_scope(request, session_id)
+    batch = (
+        ScanBatch.objects.filter(session=session, uploaded_by=request.user, status=ScanBatchStatus.READING)
+        .order_by("-pk")
+        .values("done", "total")
+        .first()
+    )
+    return JsonResponse(batch or {"done": 0, "total": 0}, headers={"Cache-Control": "no-store"})
+
+
+@staff_required
+@require_GET
+def scan_form_pdf(request: HttpRequest, session_id: int, group_id: int) -> HttpResponse:
+    from scoring.paper.scan.errors import ScanUnsupported
+    from scoring.paper.scan.form import group_scan_form_pdf
+
+    session = session_in_scope(request, session_id)
+    group = get_visible_or_404(
+        EvaluatorGroup.objects.all(),
+        request.user,
+        via="scheme__session__host",
+        pk=group_id,
+        scheme__session=session,
+    )
+    try:
+        pdf = group_scan_form_pdf(session, group)
+    except ScanUnsupported as error:
+        messages.error(request, error.message)
+        return redirect("paper:scan", session.pk)
+    filename = _("Machine-readable form %(group)s.pdf") % {"group": group.name}
+    return attachment_response(filename, PDF, pdf)
+
+
+@staff_required
+@require_GET
+def scanned_page_image(request: HttpRequest, page_id: int) -> HttpResponse:
+    page = get_visible_or_404(ScannedPage.objects.all(), request.user, via="session__host", pk=page_id)
+    try:
+        handle = page.image.storage.open(page.image.name, "rb")
+    except (FileNotFoundError, OSError) as error:
+        raise Http404 from error
+    response = FileResponse(handle, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@dataclass(frozen=True)
+class ReviewCell:
+    number: int  # 1-based place in the review list, shown on the image too
+    key: tuple[int, int]
+    field: str
+    reporter: str
+    criterion: str
+    read: str  # the grade read (value) or ""
+    read_label: str
+    flag: str
+    confidence: float
+    chosen: str  # the radio checked: a grade value, NO_GRADE, or "" (none yet)
+    page: int
+    box: tuple[float, float, float, float]  # left, top, width, height in % of the page image
+
+
+def _review_cells(
+    form: ScannedForm, pages: dict, reports: dict, criteria: dict, data=None
+) -> list[ReviewCell]:
+    from scoring.paper.scan.reader import HIGH_CONFIDENCE
+
+    labels = {option.value: option.label for option in grade_options()}
+
+    def needs_look(cell) -> bool:
+        return bool(cell["flag"]) or cell["confidence"] < HIGH_CONFIDENCE
+
+    # Flagged items first, then the least confident grades, then the rest in the form's order.
+    order = sorted(
+        (c for c in form.cells if needs_look(c)), key=lambda c: (c["flag"] is None, c["confidence"])
+    ) + [c for c in form.cells if not needs_look(c)]
+    corrections = form.corrections or {}
+    rows = []
+    for number, cell in enumerate(order, start=1):
+        key = scanning.cell_key(cell)
+        field = f"cell-{key[0]}-{key[1]}"
+        if data is not None:
+            chosen = data.get(field, "")
+        elif f"{key[0]}-{key[1]}" in corrections:
+            chosen = corrections[f"{key[0]}-{key[1]}"] or NO_GRADE
+        else:
+            chosen = "" if cell["flag"] else (cell["grade"] or "")
+        page = pages.get(cell["page"])
+        x, y, w, h = cell["box"]
+        box = (0.0, 0.0, 0.0, 0.0)
+        if page is not None and page.width and page.height:
+            pad = 4
+            box = (
+                100 * (x - pad) / page.width,
+                100 * (y - pad) / page.height,
+                100 * (w + 2 * pad) / page.width,
+                100 * (h + 2 * pad) / page.height,
+            )
+        rows.append(
+            ReviewCell(
+                number=number,
+                key=key,
+                field=field,
+                reporter=reports.get(key[0], "?"),
+                criterion=criteria.get(key[1], "?"),
+                read=cell["grade"] or "",
+                read_label=str(FLAG_LABELS[cell["flag"]]) if cell["flag"] else labels.get(cell["grade"], ""),
+                flag=cell["flag"] or "",
+                confidence=cell["confidence"],
+                chosen=chosen,
+                page=cell["page"],
+                box=box,
+            )
+        )
+    return rows
+
+
+def _corrections(rows: list[ReviewCell], data) -> dict[tuple[int, int], str]:
+    """What the clerk changed or decided: every flagged item answered, every grade changed."""
+    result = {}
+    for row in rows:
+        value = data.get(row.field, "")
+        if not value:
+            continue
+        if row.flag or value != row.read:
+            result[row.key] = scanning.NONE if value == NO_GRADE else value
+    return result
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def scanned_form(request: HttpRequest, form_id: int) -> HttpResponse:
+    form = get_visible_or_404(
+        ScannedForm.objects.select_related(
+            "session__host", "session__cycle", "group", "batch", "confirmed_by"
+        ),
+        request.user,
+        via="session__host",
+        pk=form_id,
+    )
+    session = form.session
+    scheme = scheme_of(session)
+    pages = {page.number: page for page in form.pages.all()}
+    reports = selectors.session_reports(session)
+    report_names = {report.pk: f"{report.order}. {report.organisation.name}" for report in reports}
+    criteria = {criterion.pk: criterion.name for criterion in scheme.criteria.all()}
+    refusal = ""
+    data = request.POST if request.method == "POST" else None
+    rows = _review_cells(form, pages, report_names, criteria, data)
+    if request.method == "POST":
+        spoilt = SpoiltForm(request.POST)
+        if spoilt.is_valid():
+            try:
+                scanning.scanned_form_confirm(
+                    actor=request.user,
+                    form=form,
+                    corrections=_corrections(rows, request.POST),
+                    invalid_reason=spoilt.invalid_reason,
+                )
+            except ScoringError as error:
+                refusal = error.message
+            else:
+                form.refresh_from_db(fields=["state"])
+                if form.state == ScannedState.INVALID:
+                    text = _("The scanned form is recorded as an invalid ballot.")
+                else:
+                    text = _("The scanned form is confirmed and counted.")
+                messages.success(request, text, extra_tags="scan-confirmed")
+                following = (
+                    ScannedForm.objects.filter(session=session, state=ScannedState.REVIEW)
+                    .order_by("batch_id", "pk")
+                    .first()
+                )
+                if following is not None:
+                    return redirect("paper:scanned_form", following.pk)
+                return redirect("paper:scan", session.pk)
+        else:
+            refusal = _("Please correct the errors below; nothing has been saved.")
+    else:
+        spoilt = SpoiltForm()
+    from scoring.paper.scan.reader import HIGH_CONFIDENCE
+
+    review = [row for row in rows if row.flag or row.confidence < HIGH_CONFIDENCE]
+    context = {
+        "session": session,
+        "scheme": scheme,
+        "tab": "paper",
+        "scanned": form,
+        "pages": [pages[number] for number in sorted(pages)],
+        "review": review,
+        "others": rows[len(review) :],
+        "grades": grade_options(),
+        "no_grade": NO_GRADE,
+        "form": spoilt,
+        "refusal": refusal,
+        "open": scheme.scoring_status == ScoringStatus.OPEN,
+        "to_review": form.state == ScannedState.REVIEW,
+    }
+    return render(request, "scoring/paper/scanned_form.html", context)

@@ -2,13 +2,14 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from scoring.demo.history import demo_history_seed
+from scoring.demo.scans import demo_scan_seed
 from scoring.demo.scheme import demo_scoring_seed
 
 
 class Command(BaseCommand):
     help = (
         "Give the demo sessions the default scoring scheme, and add the previous year scored, published and "
-        "followed through rectification (idempotent)."
+        "followed through rectification, and a scanned batch of paper forms to review (idempotent)."
     )
 
     def handle(self, *args, **options):
@@ -22,4 +23,10 @@ class Command(BaseCommand):
                     "%(items)s rectification items, %(verified)s verified closed, %(overdue)s overdue."
                 )
                 % vars(history)
+            )
+        scanned = demo_scan_seed()
+        if scanned:
+            self.stdout.write(
+                _("A scanned batch on the township session: %(count)s forms waiting for review.")
+                % {"count": scanned}
             )

@@ -50,3 +50,6 @@ def two_page_form():
 def grade_form():
     """One grade per reporter, portrait."""
     return layout_build(spec(reporters=5, mode="grade"))
+
+
+from tests.scoring.paper.scanned import scan_storage  # noqa: E402, F401  (a fixture for the scan pages)
