@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('reviews', '0008_problem_categories'),
-        ('scoring', '0003_throttle_counter'),
+        ('scoring', '0004_secret_ballots'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
