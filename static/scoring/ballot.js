@@ -339,6 +339,9 @@
       update();
       if (section) {
         current = indexOf(section);
+        each(sections, function (other, n) {
+          setClass(other, "bl-current", n === current);
+        });
       }
       save();
       // The last item of a reporter marked: the next reporter, after a moment to see the tick.
@@ -350,7 +353,10 @@
         }, 350);
       }
     });
-    form.addEventListener("input", function () {
+    form.addEventListener("input", function (event) {
+      if (event.target.type === "radio") {
+        return; // its change event follows, and must still see the reporter as it was before
+      }
       update();
       save();
     });
