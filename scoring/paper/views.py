@@ -28,6 +28,7 @@ from scoring.exports import PDF
 from scoring.paper import documents, services
 from scoring.paper.forms import MarksGrid, PaperEntryForm, SpoiltForm, grade_options
 from scoring.paper.models import PaperBallot, PaperEntry, PaperStatus
+from scoring.preflight import services as preflight_services
 from scoring.schemes.models import EvaluatorGroup, Scheme, ScoringStatus
 from scoring.staff import no_scheme, scheme_of, session_in_scope
 
@@ -357,5 +358,8 @@ def paper_ballot(request: HttpRequest, session_id: int, group_id: int) -> HttpRe
         scheme__session=session,
     )
     pdf = documents.paper_ballot_pdf(session, group)
+    preflight_services.document_printed(
+        actor=request.user, session=session, document=preflight_services.PAPER_FORM, group=group
+    )
     filename = _("Evaluation form %(group)s.pdf") % {"group": group.name}
     return attachment_response(filename, PDF, pdf)
