@@ -117,3 +117,26 @@ def test_a_laptop_gets_the_grid_and_can_switch_to_one_at_a_time(world, live_serv
     page.reload()  # the choice is remembered on the device
     expect(page.get_by_role("button", name="表格视图")).to_be_visible()
     expect(_section(page, world.reports[0])).to_be_hidden()
+
+
+def test_without_javascript_an_incomplete_ballot_leads_back_to_the_first_gap(world, live_server, browser):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(_url(live_server, world))
+        for report in world.reports:  # the whole list, as before the script
+            expect(_section(page, report)).to_be_visible()
+        gap = world.reports[4]
+        for report in world.reports:
+            for criterion in world.criteria:
+                if (report, criterion) != (gap, world.criteria[2]):
+                    _grade(page, report, criterion)
+        page.get_by_role("button", name="提交", exact=True).click()
+        back = page.get_by_role("button", name=f"返回修改：5. {gap.organisation.name}")
+        expect(back).to_be_in_viewport()  # right under the message, not ~9,800 px below it
+        back.click()
+        assert page.url.endswith(f"#r{gap.pk}")
+        expect(_section(page, gap)).to_be_in_viewport()
+        expect(page.locator(f'input[name="m-{gap.pk}-{world.criteria[1].pk}"][value="good"]')).to_be_checked()
+    finally:
+        context.close()

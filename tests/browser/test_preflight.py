@@ -23,7 +23,8 @@ def _logged_in(new_page, live_server, user):
     client.force_login(user)
     page = new_page(**DESKTOP)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    name = settings.SESSION_COOKIE_NAME
+    page.context.add_cookies([{"name": name, "value": cookie, "url": live_server.url}])
     return page
 
 
