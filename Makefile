@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address printed on code slips, the screen's QR and the console: this server's own, unless set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test setup lint format bench messages clean
 
@@ -21,9 +23,9 @@ run: setup
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py seed_demo_scoring
 	@echo ""
-	@echo "  Shuzhi: http://$(HOST):$(PORT)/   staff login: demo / shuzhi-demo   (admin: admin / shuzhi-admin)"
+	@echo "  Shuzhi: $(SITE_URL)/   staff login: demo / shuzhi-demo   (admin: admin / shuzhi-admin)"
 	@echo ""
-	@$(PY) manage.py runserver $(HOST):$(PORT)
+	@SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
 	@bash scripts/system-deps.sh test

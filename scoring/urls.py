@@ -5,6 +5,7 @@ from django.urls import path
 from scoring.codes import views as codes_views
 from scoring.overview import views as overview_views
 from scoring.paper import views as paper_views
+from scoring.preflight import urls as preflight_urls
 from scoring.results import views as results_views
 from scoring.schemes import views as schemes_views
 
@@ -26,4 +27,5 @@ urlpatterns: list = [
     path("<int:session_id>/results/publish/", results_views.results_publish, name="publish"),
     path("<int:session_id>/results/workbook/", results_views.results_workbook, name="results_xlsx"),
     path("<int:session_id>/results/bulletin/", results_views.results_bulletin, name="results_pdf"),
+    *preflight_urls.urlpatterns,
 ]

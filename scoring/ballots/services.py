@@ -210,12 +210,18 @@ def clean_marks(scheme: Scheme, reports: dict[int, str], raw: Mapping[tuple[int,
 
 
 def _check_complete(scheme, reports, criteria, cleaned) -> None:
+    """The blank-item rule, the same on the page, on paper entry, on the paper form and in docs/scoring.md.
+
+    Without 允许弃权 every item of every reporter must be marked. With it, in the grade modes a blank
+    item is an abstention for that item (the tally leaves it out of the valid votes); in points mode a
+    reporter's total needs every criterion, so a reporter is scored fully or left fully blank.
+    """
     incomplete = []
     for report_id, label in reports.items():
         marked = sum((report_id, c) in cleaned for c in criteria)
         if marked == len(criteria):
             continue
-        if marked == 0 and scheme.allow_abstention:
+        if scheme.allow_abstention and (marked == 0 or scheme.mode != ModeChoice.POINTS):
             continue
         if marked and scheme.mode == ModeChoice.POINTS and scheme.allow_abstention:
             raise ScoringError(
@@ -223,8 +229,7 @@ def _check_complete(scheme, reports, criteria, cleaned) -> None:
                 % {"reporter": label},
                 code="incomplete",
             )
-        if not scheme.allow_abstention or marked:
-            incomplete.append(label)
+        incomplete.append(label)
     if incomplete:
         raise ScoringError(
             _("Please score every reporter before submitting. Not yet scored: %(reporters)s.")

@@ -103,6 +103,7 @@ class Row:
     report: Report
     items: list[Item]
     allow_abstention: bool
+    points_mode: bool = False
     satisfaction: str = ""  # 满意/基本满意/不满意 with the answers, when the scheme asks
 
     @property
@@ -123,12 +124,31 @@ class Row:
 
     @property
     def abstained(self) -> bool:
+        """Left wholly blank where the scheme allows abstaining."""
         return self.allow_abstention and not self.marked
 
     @property
+    def partly_abstained(self) -> bool:
+        """Some items blank, each an abstention for that item (grade modes, 允许弃权)."""
+        return self.allow_abstention and not self.points_mode and 0 < self.marked < len(self.items)
+
+    @property
     def missing(self) -> bool:
-        """The service's rule: every item needs a mark, unless the scheme allows leaving all blank."""
-        return not self.complete and not self.abstained
+        """The service's rule (ballots.services._check_complete): without 允许弃权 every item needs a
+        mark; with it a blank item is an abstention, but in points mode a reporter is all or nothing."""
+        if self.complete or self.abstained:
+            return False
+        return not (self.allow_abstention and not self.points_mode)
+
+    @property
+    def grade_counts(self) -> list[tuple[str, str, int]]:
+        """(grade, label, count) for the review summary, in the scale's order."""
+        values = [item.value for item in self.items]
+        return [(value, label, values.count(value)) for value, label in GradeChoice.choices]
+
+    @property
+    def blank(self) -> int:
+        return len(self.items) - self.marked
 
     @property
     def total(self) -> str:
@@ -187,6 +207,8 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         **_page_context(opened),
         "rows": rows,
+        "grades": GradeChoice.choices,
+        "first_missing": next((row for row in rows if row.missing), None),
         "missing": missing,
         "missing_message": _("Please score every reporter before submitting. Not yet scored: %(reporters)s.")
         % {"reporters": "、".join(missing)}
@@ -347,6 +369,7 @@ def _page_context(opened: Opened) -> dict:
         "session": opened.scheme.session,
         "group": opened.credential.group,
         "scheme": opened.scheme,
+        "criteria": opened.criteria,
         "points_mode": opened.points_mode,
         "draft_key": opened.draft_key,
     }
@@ -366,6 +389,7 @@ def _rows(opened: Opened, data: QueryDict) -> list[Row]:
                 for criterion in opened.criteria
             ],
             allow_abstention=opened.scheme.allow_abstention,
+            points_mode=opened.points_mode,
             satisfaction=_satisfaction_value(data.get(f"s-{report.pk}", "")),
         )
         for report in opened.reports

@@ -20,6 +20,7 @@ from scoring.codes.forms import IssueCodesForm
 from scoring.codes.models import Credential
 from scoring.errors import ScoringError
 from scoring.exports import PDF
+from scoring.preflight import services as preflight_services
 from scoring.schemes.models import EvaluatorGroup, Scheme
 from scoring.staff import no_scheme, scheme_of, session_in_scope
 
@@ -110,6 +111,9 @@ def codes_issue(request: HttpRequest, session_id: int) -> HttpResponse:
             % {"count": len(issued)},
         )
         return redirect("scoring:codes", session.pk)
+    preflight_services.document_printed(
+        actor=request.user, session=session, document=preflight_services.SLIPS, group=group, count=len(issued)
+    )
     filename = _("Scoring codes %(group)s No. %(first)s-%(last)s.pdf") % {
         "group": group.name,
         "first": issued[0].serial,

@@ -48,6 +48,7 @@ from scoring.ballots import services as ballots_services
 from scoring.ballots.models import Ballot
 from scoring.errors import ScoringError
 from scoring.meeting import services as meeting_services
+from scoring.preflight import services as preflight_services
 from scoring.results.models import ComponentScore, ResultSnapshot
 from scoring.schemes.models import GRADE_LABELS, Scheme, ScoringStatus
 
@@ -580,6 +581,7 @@ def screen(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @never_cache
 def screen_state(request: HttpRequest, token: str) -> HttpResponse:
-    """The inner HTML of the screen, polled every second."""
+    """The inner HTML of the screen, polled every second; the pre-flight check sees when it last asked."""
     session = _screen_session(token)
+    preflight_services.screen_poll_record(session_id=session.pk)
     return _with_clock(render(request, "scoring/meeting/_screen_state.html", _screen_context(session)))

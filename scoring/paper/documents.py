@@ -30,8 +30,17 @@ def _instructions(scheme: Scheme, group: EvaluatorGroup) -> list[str]:
         ),
     }
     result = [lines[ModeChoice(mode)]]
-    if scheme.allow_abstention:
-        result.append(_("A blank item counts as an abstention."))
+    if scheme.allow_abstention and mode == ModeChoice.POINTS:
+        result.append(
+            _(
+                "To abstain on a reporter, leave all of their criteria blank; a reporter with only some "
+                "criteria filled in makes the form invalid."
+            )
+        )
+    elif scheme.allow_abstention:
+        result.append(
+            _("A blank item counts as an abstention for that item only; the other items still count.")
+        )
     elif mode == ModeChoice.POINTS:
         result.append(_("Every item must be filled in; a form with a blank item is invalid."))
     else:

@@ -38,6 +38,7 @@ from scoring.paper.models import (
     ScannedPage,
     ScannedState,
 )
+from scoring.preflight import services as preflight_services
 from scoring.schemes.models import EvaluatorGroup, ModeChoice, Scheme, ScoringStatus
 from scoring.staff import no_scheme, scheme_of, session_in_scope
 
@@ -369,6 +370,9 @@ def paper_ballot(request: HttpRequest, session_id: int, group_id: int) -> HttpRe
         scheme__session=session,
     )
     pdf = documents.paper_ballot_pdf(session, group)
+    preflight_services.document_printed(
+        actor=request.user, session=session, document=preflight_services.PAPER_FORM, group=group
+    )
     filename = _("Evaluation form %(group)s.pdf") % {"group": group.name}
     return attachment_response(filename, PDF, pdf)
 

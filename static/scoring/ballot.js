@@ -4,7 +4,13 @@
  * Without this file every page still works: the ballot posts to the review page, which posts to submit.
  * With it:
  *  - progress "已评 x/y" (reporters fully scored) and a button to the first unscored reporter;
- *  - a draft in localStorage (marks and the submission key) saved on every change and restored on load,
+ *  - two views over the same form: one reporter per screen (phones: 上一位/下一位, a progress bar, moving on
+ *    when a reporter's last item is marked) or a compact grid of reporters × items (tablets and laptops),
+ *    chosen by the viewport's width and switchable; the choice is remembered on the device;
+ *  - a submit with a reporter left to score goes straight to that reporter (the same rule as the server:
+ *    with 允许弃权 a blank grade item is an abstention; in points mode a reporter is scored fully or not at all);
+ *  - a link back from the review page (#r<report>) opens that reporter;
+ *  - a draft in localStorage (marks, the submission key and the reporter on screen) saved on every change and restored on load,
  *    so a reload loses nothing and a retried submit keeps its key; cleared on the receipt page;
  *  - points mode: each value clamped to 0..max, a running total per reporter;
  *  - forms send once (the server is idempotent anyway);
@@ -74,6 +80,9 @@
 
   function sendOnce(form) {
     form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) {
+        return; // the ballot sent the delegate to a reporter left to score instead
+      }
       if (form.getAttribute("data-sent")) {
         event.preventDefault();
         return;
@@ -99,13 +108,29 @@
 
   /* ---------- The ballot ---------- */
 
+  var VIEW_KEY = "shuzhi-ballot-view";
+  var WIDE = 720; // px: below this a phone, one reporter per screen
+
   function enhanceBallot(form) {
     var key = form.getAttribute("data-draft-key");
+    var points = form.getAttribute("data-mode") === "points";
+    var abstention = form.getAttribute("data-abstention") === "1";
     var submission = form.querySelector("[data-submission]");
     var sections = form.querySelectorAll("[data-reporter]");
     var progress = form.querySelector("[data-progress]");
     var doneOut = form.querySelector("[data-progress-done]");
     var jump = form.querySelector("[data-jump]");
+    var meter = form.querySelector("[data-meter]");
+    var switcher = form.querySelector("[data-switch]");
+    var stepper = form.querySelector("[data-stepper]");
+    var stepPos = form.querySelector("[data-step-pos]");
+    var prev = form.querySelector("[data-prev]");
+    var next = form.querySelector("[data-next]");
+    var gridHead = form.querySelector("[data-grid-head]");
+    var missingNote = form.querySelector("[data-missing-note]");
+    var view = "step";
+    var current = 0;
+    var advancing = null;
 
     function marks() {
       var found = [];
@@ -127,8 +152,9 @@
           values[el.name] = el.value;
         }
       });
+      var draft = { submission: submission.value, marks: values, position: sections[current].id };
       try {
-        storage.setItem(key, JSON.stringify({ submission: submission.value, marks: values }));
+        storage.setItem(key, JSON.stringify(draft));
       } catch (e) {
         // storage full: the form itself still works
       }
@@ -154,16 +180,32 @@
       });
     }
 
-    function complete(section) {
+    function markedItems(section) {
       var items = section.querySelectorAll("[data-item]");
-      for (var i = 0; i < items.length; i++) {
+      var marked = 0;
+      each(items, function (item) {
         var filled = false;
-        each(items[i].querySelectorAll("input"), function (input) {
+        each(item.querySelectorAll("input"), function (input) {
           filled = filled || hasValue(input);
         });
-        if (!filled) {
-          return false;
-        }
+        marked += filled ? 1 : 0;
+      });
+      return { marked: marked, total: items.length };
+    }
+
+    function complete(section) {
+      var count = markedItems(section);
+      return count.marked === count.total;
+    }
+
+    // The server's rule (ballots.services._check_complete): may this reporter be sent as it stands?
+    function missing(section) {
+      var count = markedItems(section);
+      if (count.marked === count.total) {
+        return false;
+      }
+      if (abstention && (count.marked === 0 || !points)) {
+        return false;
       }
       return true;
     }
@@ -191,7 +233,35 @@
       input.value = isNaN(value) ? "" : String(round2(Math.min(Math.max(value, 0), max)));
     }
 
-    // Marks each reporter done or not, updates the counter; returns the first reporter left to score.
+    function reporterOf(el) {
+      while (el && el !== form) {
+        if (el.hasAttribute && el.hasAttribute("data-reporter")) {
+          return el;
+        }
+        el = el.parentNode;
+      }
+      return null;
+    }
+
+    function indexOf(section) {
+      for (var i = 0; i < sections.length; i++) {
+        if (sections[i] === section) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    function firstMissing() {
+      for (var i = 0; i < sections.length; i++) {
+        if (missing(sections[i])) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    // Marks each reporter done or not, updates the counters; returns the first reporter not fully scored.
     function update() {
       var done = 0;
       var first = null;
@@ -206,33 +276,142 @@
         }
       });
       doneOut.textContent = String(done);
+      meter.value = done;
       show(jump, first !== null);
       return first;
     }
 
+    function scrollToEl(el) {
+      var scrolled = window.pageYOffset || document.documentElement.scrollTop;
+      var top = el.getBoundingClientRect().top + scrolled - (view === "step" ? 8 : progress.offsetHeight + 8);
+      window.scrollTo(0, Math.max(top, 0));
+    }
+
+    // Shows reporter i: alone on the screen in the one-per-screen view, scrolled to in the grid.
+    function go(i, scroll) {
+      if (advancing) {
+        window.clearTimeout(advancing);
+        advancing = null;
+      }
+      current = Math.max(0, Math.min(i, sections.length - 1));
+      each(sections, function (section, n) {
+        setClass(section, "bl-current", n === current);
+        show(section, view !== "step" || n === current);
+      });
+      stepPos.textContent = String(current + 1);
+      prev.disabled = current === 0;
+      next.disabled = current === sections.length - 1;
+      show(missingNote, false);
+      if (scroll) {
+        scrollToEl(view === "step" ? form : sections[current]);
+      }
+      save();
+    }
+
+    function setView(name) {
+      view = name;
+      setClass(form, "bl-mode-step", view === "step");
+      setClass(form, "bl-mode-grid", view === "grid");
+      setClass(document.body, "bl-wide", view === "grid");
+      show(stepper, view === "step");
+      show(gridHead, view === "grid");
+      switcher.textContent = switcher.getAttribute(view === "step" ? "data-label-grid" : "data-label-step");
+      var columns = "minmax(11em, 16em) repeat(" + (gridHead.children.length - 1) + ", minmax(0, 1fr))";
+      each([gridHead].concat(Array.prototype.slice.call(sections)), function (el) {
+        el.style.gridTemplateColumns = view === "grid" ? columns : "";
+      });
+      go(current, false);
+    }
+
+    function savedView() {
+      try {
+        return storage ? storage.getItem(VIEW_KEY) : null;
+      } catch (e) {
+        return null;
+      }
+    }
+
     form.addEventListener("change", function (event) {
-      clamp(event.target);
+      var target = event.target;
+      clamp(target);
+      var section = reporterOf(target);
+      var before = section ? section.classList.contains("bl-reporter--done") : true;
       update();
+      if (section) {
+        current = indexOf(section);
+        each(sections, function (other, n) {
+          setClass(other, "bl-current", n === current);
+        });
+      }
       save();
-    });
-    form.addEventListener("input", function () {
-      update();
-      save();
-    });
-    jump.addEventListener("click", function () {
-      var target = update();
-      if (target) {
-        var scrolled = window.pageYOffset || document.documentElement.scrollTop;
-        window.scrollTo(0, target.getBoundingClientRect().top + scrolled - progress.offsetHeight - 8);
+      // The last item of a reporter marked: the next reporter, after a moment to see the tick.
+      if (view === "step" && section && !before && complete(section) && target.type === "radio" &&
+          !section.querySelector("[name^='s-']") && current < sections.length - 1) {
+        advancing = window.setTimeout(function () {
+          advancing = null;
+          go(current + 1, true);
+        }, 350);
       }
     });
+    form.addEventListener("input", function (event) {
+      if (event.target.type === "radio") {
+        return; // its change event follows, and must still see the reporter as it was before
+      }
+      update();
+      save();
+    });
+    form.addEventListener("submit", function (event) {
+      var first = firstMissing();
+      if (first !== -1) {
+        event.preventDefault();
+        go(first, true);
+        show(missingNote, true);
+      }
+    });
+    jump.addEventListener("click", function () {
+      var first = update();
+      if (first) {
+        go(indexOf(first), true);
+      }
+    });
+    prev.addEventListener("click", function () {
+      go(current - 1, true);
+    });
+    next.addEventListener("click", function () {
+      go(current + 1, true);
+    });
+    switcher.addEventListener("click", function () {
+      setView(view === "step" ? "grid" : "step");
+      try {
+        if (storage) {
+          storage.setItem(VIEW_KEY, view);
+        }
+      } catch (e) {
+        // the choice is simply not remembered
+      }
+      scrollToEl(view === "step" ? form : sections[current]);
+    });
 
+    var draft = readDraft(key);
     if (!form.hasAttribute("data-prefilled")) {
-      restore(readDraft(key)); // marks sent back from the review page win over the draft
+      restore(draft); // marks sent back from the review page win over the draft
     }
+    // Where to start: the reporter the review page linked to, the one on screen before a reload, the first.
+    var start = document.getElementById(window.location.hash.replace(/^#/, "") || "-");
+    if (!start && draft && draft.position && !form.hasAttribute("data-prefilled")) {
+      start = document.getElementById(draft.position);
+    }
+    current = start && start.hasAttribute("data-reporter") ? indexOf(start) : 0;
+    var chosen = savedView();
     show(progress, true);
     update();
-    save();
+    setView(chosen === "grid" || chosen === "step" ? chosen : window.innerWidth < WIDE ? "step" : "grid");
+    if (form.querySelector(".bl-alert[role=alert]:not([data-missing-note])") && firstMissing() !== -1) {
+      go(firstMissing(), false); // the server refused an incomplete ballot: open the first gap
+    }
+    if (start && view === "grid") {
+      scrollToEl(sections[current]);
+    }
     sendOnce(form);
   }
 

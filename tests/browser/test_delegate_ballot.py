@@ -161,7 +161,7 @@ def test_the_ballot_works_without_javascript(world, live_server, browser):
         _score(page, {k: v for k, v in marks.items() if k != first_mark})
         page.get_by_role("button", name="提交", exact=True).click()
         expect(page.get_by_text("未评完")).to_be_visible()
-        page.get_by_role("button", name="返回修改").click()
+        page.get_by_role("button", name="返回修改", exact=True).click()
         expect(_radio(page, *first_mark, marks[first_mark])).not_to_be_checked()
         _score(page, {first_mark: marks[first_mark]})
         page.get_by_role("button", name="提交", exact=True).click()

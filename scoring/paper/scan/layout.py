@@ -179,7 +179,7 @@ def points_refused_message() -> str:
 def instructions(spec: FormSpec) -> list[str]:
     lines = [_("Fill the box or tick it with a black or blue pen; choose only one grade per item.")]
     lines.append(
-        _("A blank item counts as an abstention.")
+        _("A blank item counts as an abstention for that item only; the other items still count.")
         if spec.allow_abstention
         else _("Every item must be marked; an item left blank or with two marks makes the form invalid.")
     )

@@ -246,7 +246,11 @@ def test_the_review_page_shows_the_marks_and_carries_them_on(client, scored):
     assert response.status_code == 200
     html = _html(response)
     assert "请核对测评票" in html and "确认提交" in html and "返回修改" in html
-    assert html.count(">较好<") == 6 and html.count(">好<") == 6
+    # A summary, one row per reporter: counts per grade, not every mark again.
+    rows = re.findall(r"<tr class=\"[^\"]*\" data-summary-row>(.*?)</tr>", html, re.S)
+    counts = [re.findall(r'<td class="bl-num[^"]*">(\d+)</td>', row) for row in rows]
+    assert counts == [["6", "0", "0", "0", "0"], ["0", "6", "0", "0", "0"]]
+    assert f'formaction="{_url("ballot", code)}#r{scored.reports[1].pk}"' in html
     assert f'action="{_url("submit", code)}"' in html and f'formaction="{_url("ballot", code)}"' in html
     assert len(re.findall(r'type="hidden" name="m-\d+-\d+"', html)) == 12
     assert 'name="submission" value="k1"' in html
@@ -258,10 +262,14 @@ def test_the_review_page_flags_a_reporter_left_unscored(client, scored):
     data = scored.form_data()
     del data[f"m-{scored.reports[1].pk}-{scored.criteria[2].pk}"]
     html = _html(client.post(_url("review", scored.leader_codes[0].token), data))
-    assert "未评完" in html and html.count(">未评<") == 1
+    assert "未评完" in html
     alert = re.search(r'role="alert">([^<]*)<', html)[1]
     assert "2. 中共辽阳镇委员会" in alert and "中共石匣乡委员会" not in alert
     assert "确认提交" not in html and "返回修改" in html
+    # The way back sits right under the message and opens the first reporter left to score.
+    after_alert = html[html.index('role="alert"') :]
+    first_button = re.search(r'<button[^>]*formaction="([^"]+)"', after_alert)[1]
+    assert first_button == f"{_url('ballot', scored.leader_codes[0].token)}#r{scored.reports[1].pk}"
 
 
 def test_back_to_change_prefills_the_ballot_with_the_same_submission_key(client, scored):
@@ -414,9 +422,10 @@ def test_no_url_of_the_delegate_flow_carries_the_receipt(client, scored):
 
 
 def test_the_page_script_is_small_es5():
-    """Old Android WebViews: no ES2015 syntax in static/scoring/ballot.js, and it stays under 300 lines."""
+    """Old Android WebViews: no ES2015 syntax in static/scoring/ballot.js, and it stays under 500 lines
+    (two views over one form: one reporter per screen, the grid)."""
     source = (settings.BASE_DIR / "static" / "scoring" / "ballot.js").read_text(encoding="utf-8")
-    assert len(source.splitlines()) < 300
+    assert len(source.splitlines()) < 500
     code = re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.S)
     forbidden = r"=>|\blet\b|\bconst\b|`|\bclass\b|\.\.\.|\bfetch\(|\bPromise\b|\basync\b|\bawait\b"
     assert re.findall(forbidden, code) == []

@@ -121,11 +121,31 @@ def test_a_reporter_left_blank_is_an_abstention_when_the_scheme_allows_it(scored
     assert Score.objects.count() == len(scored.criteria)
 
 
-def test_a_half_scored_reporter_is_refused_even_when_abstention_is_allowed(scored):
+def test_a_blank_item_is_an_abstention_for_that_item_when_the_scheme_allows_it(scored):
     Scheme.objects.filter(pk=scored.scheme.pk).update(allow_abstention=True)
     marks = scored.marks()
     del marks[(scored.reports[1].pk, scored.criteria[0].pk)]
-    assert _refusal(scored, scored.leader_codes[0].token, marks).code == "incomplete"
+    _submit(scored, scored.leader_codes[0].token, marks)
+    assert Score.objects.count() == len(scored.reports) * len(scored.criteria) - 1
+    assert not Score.objects.filter(report=scored.reports[1], criterion=scored.criteria[0]).exists()
+
+
+def test_a_blank_item_is_refused_by_reporter_name_when_abstention_is_not_allowed(scored):
+    marks = scored.marks()
+    del marks[(scored.reports[1].pk, scored.criteria[0].pk)]
+    error = _refusal(scored, scored.leader_codes[0].token, marks)
+    assert error.code == "incomplete" and "中共辽阳镇委员会" in error.message and "尚未评分" in error.message
+    assert not Ballot.objects.exists() and not Credential.objects.filter(used=True).exists()
+
+
+def test_a_half_scored_reporter_in_points_mode_is_refused_even_when_abstention_is_allowed(scored):
+    scored.scheme.criteria.update(max_points=50)
+    Scheme.objects.filter(pk=scored.scheme.pk).update(allow_abstention=True, mode="points")
+    marks = {k: "10" for k in scored.marks()}
+    del marks[(scored.reports[1].pk, scored.criteria[0].pk)]
+    error = _refusal(scored, scored.leader_codes[0].token, marks)
+    assert error.code == "incomplete" and "全部留空" in error.message
+    assert not Ballot.objects.exists()
 
 
 @pytest.mark.parametrize("value", ["excellent", "100", "<script>"])
