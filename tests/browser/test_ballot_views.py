@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from reviews.cycles.models import Report
 from scoring.ballots.models import Ballot, Score
-from tests.scoring.conftest import ScoredWorld
+from tests.scoring.conftest import ScoredWorld, count_held_ballots
 
 DESKTOP = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
 SHOTS = "/tmp/phone-shots"
@@ -76,6 +76,7 @@ def test_a_phone_shows_one_reporter_at_a_time_keeps_its_place_and_goes_to_the_fi
     expect(page.locator("[data-missing-note]")).to_be_visible()
     assert page.evaluate("window.scrollY") < 200
     page.screenshot(path=f"{SHOTS}/phone-first-gap.png")
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
     for report in world.reports[1:]:
@@ -93,6 +94,7 @@ def test_a_phone_shows_one_reporter_at_a_time_keeps_its_place_and_goes_to_the_fi
     page.get_by_role("button", name="提交", exact=True).click()
     page.get_by_role("button", name="确认提交").click()
     expect(page.get_by_role("heading", name="测评票已提交")).to_be_visible()
+    count_held_ballots()
     assert Score.objects.count() == 36 and Score.objects.filter(grade="good").count() == 6
 
 

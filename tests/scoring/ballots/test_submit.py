@@ -126,6 +126,7 @@ def test_a_blank_item_is_an_abstention_for_that_item_when_the_scheme_allows_it(s
     marks = scored.marks()
     del marks[(scored.reports[1].pk, scored.criteria[0].pk)]
     _submit(scored, scored.leader_codes[0].token, marks)
+    count_held_ballots()
     assert Score.objects.count() == len(scored.reports) * len(scored.criteria) - 1
     assert not Score.objects.filter(report=scored.reports[1], criterion=scored.criteria[0]).exists()
 
@@ -135,6 +136,7 @@ def test_a_blank_item_is_refused_by_reporter_name_when_abstention_is_not_allowed
     del marks[(scored.reports[1].pk, scored.criteria[0].pk)]
     error = _refusal(scored, scored.leader_codes[0].token, marks)
     assert error.code == "incomplete" and "中共辽阳镇委员会" in error.message and "尚未评分" in error.message
+    count_held_ballots()
     assert not Ballot.objects.exists() and not Credential.objects.filter(used=True).exists()
 
 
@@ -145,6 +147,7 @@ def test_a_half_scored_reporter_in_points_mode_is_refused_even_when_abstention_i
     del marks[(scored.reports[1].pk, scored.criteria[0].pk)]
     error = _refusal(scored, scored.leader_codes[0].token, marks)
     assert error.code == "incomplete" and "全部留空" in error.message
+    count_held_ballots()
     assert not Ballot.objects.exists()
 
 
