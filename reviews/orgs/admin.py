@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from reviews.orgs import services
 from reviews.orgs.import_admin import import_urls
 from reviews.orgs.models import Appointment, Organisation, Person, StaffProfile, secretary_on
-from reviews.scope import ScopedAdminMixin, can_manage, visible_organisations
+from reviews.scope import (
+    ScopedAdminMixin,
+    ScopedInline,
+    ScopedStackedInline,
+    can_manage,
+    visible_organisations,
+)
 
 
 class LevelFilter(admin.SimpleListFilter):
@@ -124,7 +130,7 @@ class SecretaryLookupForm(forms.Form):
         self.fields["organisation"].queryset = visible_organisations(user)
 
 
-class AppointmentInline(admin.TabularInline):
+class AppointmentInline(ScopedInline):
     model = Appointment
     extra = 0
     fields = ["organisation", "post", "title", "start_date", "end_date"]
@@ -169,7 +175,7 @@ class AppointmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         services.appointment_delete(actor=request.user, appointment=obj)
 
 
-class StaffProfileInline(admin.StackedInline):
+class StaffProfileInline(ScopedStackedInline):
     model = StaffProfile
     can_delete = False
     autocomplete_fields = ["organisation"]
@@ -179,10 +185,27 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class ShuzhiUserAdmin(UserAdmin):
+class ShuzhiUserAdmin(ScopedAdminMixin, UserAdmin):
+    """Accounts (the 系统管理员 role): a scoped account manager sees the logins of its subtree only."""
+
+    scope_via = None
     inlines = [StaffProfileInline]
     list_display = ["username", "first_name", "last_name", "is_staff", "is_superuser", "scope"]
     list_select_related = ["staff_profile__organisation"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Only a superuser makes superusers or hands out single permissions; roles are groups.
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is StaffProfile:
+            for profile in formset.save(commit=False):
+                services.staff_profile_save(actor=request.user, profile=profile)
+            return
+        super().save_formset(request, form, formset, change)
 
     @admin.display(description=_("scope"))
     def scope(self, obj):

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from reviews.audit import services as audit
 from reviews.audit.services import previous_state, save_audited
 from reviews.orgs.models import Appointment, Organisation, Person, StaffProfile
-from reviews.scope import ensure_can_manage
+from reviews.scope import (
+    covers_person,
+    current_post_organisations,
+    ensure_can_manage,
+    ensure_may_write,
+    scope_root,
+    scoped_users,
+)
 
 
 @transaction.atomic
@@ -47,10 +57,24 @@ def _move_descendants(old_path: str, new_path: str) -> None:
     Organisation.objects.bulk_update(descendants, ["path", "depth"], batch_size=500)
 
 
+def _ensure_covers_person(actor, person: Person, exclude_appointment=None) -> None:
+    """Only staff whose scope holds every current post of a person change the person or its login."""
+    if actor is not None and not covers_person(actor, person, exclude_appointment):
+        raise PermissionDenied(_("This person holds a post outside your scope."))
+
+
 @transaction.atomic
 def appointment_save(*, actor, appointment: Appointment) -> Appointment:
-    """Save an appointment; the organisation row is locked so two overlapping secretaries cannot slip in."""
+    """Save an appointment; the organisation row is locked so two overlapping secretaries cannot slip in.
+
+    Posting someone who holds a post elsewhere takes staff whose scope covers all of their posts: otherwise a
+    township could take over another township's secretary (and their login) by giving them a post of its own.
+    """
     ensure_can_manage(actor, appointment.organisation)
+    if appointment.pk:
+        ensure_can_manage(actor, Appointment.objects.get(pk=appointment.pk).organisation)
+    if appointment.person_id:
+        _ensure_covers_person(actor, appointment.person, exclude_appointment=appointment.pk)
     Organisation.objects.select_for_update().filter(pk=appointment.organisation_id).first()
     return save_audited(
         actor=actor, instance=appointment, organisation=appointment.organisation, action_prefix="appointment"
@@ -76,4 +100,34 @@ def appointment_delete(*, actor, appointment: Appointment) -> None:
 
 @transaction.atomic
 def person_save(*, actor, person: Person) -> Person:
-    return save_audited(actor=actor, instance=person, organisation=None, action_prefix="person")
+    """Save a person; linking a login takes a scope that covers all of the person's current posts.
+
+    Audited under the organisations of the person's current posts, so each of their owners sees it.
+    """
+    ensure_may_write(actor)
+    before = Person.objects.filter(pk=person.pk).first() if person.pk else None
+    _ensure_covers_person(actor, person)
+    linking = person.user_id and (before is None or before.user_id != person.user_id)
+    login = User.objects.filter(pk=person.user_id)
+    if actor is not None and linking and not scoped_users(login, actor).exists():
+        raise PermissionDenied(_("This login account is outside your scope."))
+    organisations = current_post_organisations(person) if person.pk else []
+    if not organisations and actor is not None and actor.is_authenticated:
+        root = scope_root(actor)
+        organisations = [root] if root is not None and root.pk else []
+    saved = save_audited(
+        actor=actor,
+        instance=person,
+        organisation=organisations[0] if organisations else None,
+        action_prefix="person",
+    )
+    if len(organisations) > 1 and (before is None or audit.diff(before, saved)):
+        for organisation in organisations[1:]:
+            audit.record(
+                actor=actor,
+                action="person.update",
+                obj=saved,
+                changes=audit.diff(before, saved),
+                organisation=organisation,
+            )
+    return saved

@@ -15,7 +15,7 @@ from reviews.cycles.models import (
     SessionStatus,
 )
 from reviews.orgs.models import Organisation
-from reviews.scope import ensure_can_manage, scope_root
+from reviews.scope import county_organisation, ensure_can_manage, scope_root
 from reviews.topics.models import SuggestionSource, TopicCall, TopicCategory, TopicSuggestion
 
 # ---------------------------------------------------------------------------------------------------
@@ -416,7 +416,12 @@ def _ensure_can_edit_categories(actor) -> None:
 def topic_category_save(*, actor, category: TopicCategory) -> TopicCategory:
     _ensure_can_edit_categories(actor)
     category.name = (category.name or "").strip()
-    return save_audited(actor=actor, instance=category, organisation=None, action_prefix="topic_category")
+    return save_audited(
+        actor=actor,
+        instance=category,
+        organisation=county_organisation(actor),
+        action_prefix="topic_category",
+    )
 
 
 @transaction.atomic
@@ -429,5 +434,7 @@ def topic_category_delete(*, actor, category: TopicCategory) -> None:
             _("%(count)s suggestions are in this category; rename it instead.") % {"count": used},
             code="in_use",
         )
-    audit.record(actor=actor, action="topic_category.delete", obj=category)
+    audit.record(
+        actor=actor, action="topic_category.delete", obj=category, organisation=county_organisation(actor)
+    )
     category.delete()
