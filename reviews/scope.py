@@ -162,7 +162,11 @@ def scope_path(model) -> str | None:
         return SCOPE_PATHS[label]
     if label in COUNTY_WIDE or label in ACCOUNT_MODELS:
         return None
-    names = {f.name: f for f in model._meta.get_fields() if f.is_relation and f.many_to_one}
+    names = {
+        f.name: f
+        for f in model._meta.get_fields()
+        if f.is_relation and f.concrete and (f.many_to_one or f.one_to_one)
+    }
     for name in ("organisation", "host"):
         if name in names and names[name].related_model is Organisation:
             return name
