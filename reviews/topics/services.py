@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.db import IntegrityError, transaction
@@ -438,3 +439,39 @@ def topic_category_delete(*, actor, category: TopicCategory) -> None:
         actor=actor, action="topic_category.delete", obj=category, organisation=county_organisation(actor)
     )
     category.delete()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Personal data: proposers' phone numbers are kept only as long as they are needed to call back
+
+
+@transaction.atomic
+def suggestion_phones_purge(*, now=None) -> int:
+    """Clear the phone numbers past settings.TOPIC_PHONE_RETENTION_DAYS, or whose session's meeting is over.
+
+    The staff call a proposer back while the topics are being settled; after that the number has no use, so
+    it is not kept (a number stored encrypted beside its key would still be readable by whoever reads the
+    server). One audit record per session says how many were cleared, never which numbers.
+    """
+    from django.conf import settings
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.TOPIC_PHONE_RETENTION_DAYS)
+    due = TopicSuggestion.objects.exclude(phone="").filter(
+        Q(created_at__lt=cutoff) | Q(session__status__in=CLOSED_STATUSES)
+    )
+    per_session = list(due.values("session").annotate(count=Count("pk")).order_by("session"))
+    sessions = {s.pk: s for s in Session.objects.filter(pk__in=[row["session"] for row in per_session])}
+    cleared = due.update(phone="")
+    for row in per_session:
+        session = sessions[row["session"]]
+        audit.record(
+            actor=None,
+            action="topic_suggestion.phones_purge",
+            obj=session,
+            organisation=session.host,
+            changes={"phones_cleared": [None, row["count"]]},
+        )
+    return cleared
