@@ -120,3 +120,15 @@ def test_the_accounts_role_manages_logins_but_not_the_work(client, world, accoun
     page = client.get(reverse("admin:auth_user_change", args=[world.shijia_staff.pk]))
     assert page.status_code == 200
     assert 'name="is_superuser"' not in page.content.decode()
+
+
+def test_an_auditor_sends_no_write_to_any_page_but_may_log_out(client, rectified, auditor):
+    item = rectified.shijia_items[0]
+    client.force_login(auditor)
+    response = client.post(reverse("rectification:verify", args=[item.pk]), {"text": "审计员销号"})
+    assert response.status_code == 403
+    assert "审计员账号只能查看操作日志" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == rectified.shijia_items[0].status
+    assert not item.events.filter(text="审计员销号").exists()
+    assert client.post(reverse("logout")).status_code == 302
