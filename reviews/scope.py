@@ -368,6 +368,8 @@ class ScopedAdminMixin(ScopedChoicesMixin):
             return True
         if obj._meta.label_lower == "reviews.person":
             return covers_person(request.user, obj)
+        if obj._meta.label_lower == "auth.user":
+            return scoped_users(type(obj)._default_manager.filter(pk=obj.pk), request.user).exists()
         organisation = object_organisation(obj)
         return (
             can_manage(request.user, organisation) if organisation is not None else request.user.is_superuser

@@ -160,7 +160,7 @@ def review_chain_default(*, actor, cycle: Cycle) -> list[ReviewStep]:
         save_audited(
             actor=actor,
             instance=ReviewStep(cycle=cycle, order=order, title=title),
-            organisation=None,
+            organisation=county_organisation(actor),
             action_prefix="review_step",
         )
         for order, title in enumerate(DEFAULT_REVIEW_CHAIN, start=1)

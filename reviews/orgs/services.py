@@ -131,3 +131,116 @@ def person_save(*, actor, person: Person) -> Person:
                 organisation=organisation,
             )
     return saved
+
+
+# ---------------------------------------------------------------------------------------------------
+# Accounts (the 系统管理员 role): every change on record under the account's organisation, no password hash
+
+
+def _account_organisation(actor, user: User):
+    profile = StaffProfile.objects.filter(user=user).select_related("organisation").first()
+    if profile is not None:
+        return profile.organisation
+    person = Person.objects.filter(user=user).first()
+    organisations = current_post_organisations(person) if person is not None else []
+    if organisations:
+        return organisations[0]
+    root = scope_root(actor) if actor is not None and actor.is_authenticated else None
+    return root if root is not None and root.pk else None
+
+
+def _account_changes(before, user: User) -> dict:
+    changes = audit.diff(before, user)
+    changes.pop("last_login", None)
+    if "password" in changes:
+        changes["password"] = ["", "(changed)"]
+    return changes
+
+
+@transaction.atomic
+def account_save(*, actor, user: User) -> User:
+    """Save a login from the accounts admin; audited without the password hash."""
+    ensure_may_write(actor)
+    before = previous_state(user)
+    user.save()
+    changes = _account_changes(before, user)
+    if before is None or changes:
+        action = "account.create" if before is None else "account.update"
+        audit.record(
+            actor=actor,
+            action=action,
+            obj=user,
+            changes=changes,
+            organisation=_account_organisation(actor, user),
+        )
+    return user
+
+
+@transaction.atomic
+def account_roles_set(*, actor, user: User, groups) -> None:
+    """Which roles (groups) a login has; the change is logged by name."""
+    ensure_may_write(actor)
+    before = sorted(user.groups.values_list("name", flat=True))
+    user.groups.set(groups)
+    after = sorted(user.groups.values_list("name", flat=True))
+    if before != after:
+        audit.record(
+            actor=actor,
+            action="account.roles",
+            obj=user,
+            changes={"groups": ["、".join(before), "、".join(after)]},
+            organisation=_account_organisation(actor, user),
+        )
+
+
+@transaction.atomic
+def account_delete(*, actor, user: User) -> None:
+    ensure_may_write(actor)
+    audit.record(
+        actor=actor, action="account.delete", obj=user, organisation=_account_organisation(actor, user)
+    )
+    user.delete()
+
+
+@transaction.atomic
+def role_save(*, actor, group, permissions) -> None:
+    """A role (group) and its permissions, from the accounts admin; audited under the county."""
+    from reviews.scope import county_organisation
+
+    ensure_may_write(actor)
+    before = previous_state(group)
+    old = sorted(before.permissions.values_list("codename", flat=True)) if before is not None else []
+    group.save()
+    group.permissions.set(permissions)
+    new = sorted(group.permissions.values_list("codename", flat=True))
+    changes = audit.diff(before, group)
+    if old != new:
+        changes["permissions"] = [" ".join(old), " ".join(new)]
+    if before is None or changes:
+        audit.record(
+            actor=actor,
+            action="role.create" if before is None else "role.update",
+            obj=group,
+            changes=changes,
+            organisation=county_organisation(actor),
+        )
+
+
+@transaction.atomic
+def role_delete(*, actor, group) -> None:
+    from reviews.scope import county_organisation
+
+    ensure_may_write(actor)
+    audit.record(actor=actor, action="role.delete", obj=group, organisation=county_organisation(actor))
+    group.delete()
+
+
+def account_password_set_record(*, actor, user: User) -> None:
+    """An administrator set a login's password (the admin's own form saved it): on record, no hash."""
+    audit.record(
+        actor=actor,
+        action="account.password",
+        obj=user,
+        changes={"password": ["", "(changed)"]},
+        organisation=_account_organisation(actor, user),
+    )

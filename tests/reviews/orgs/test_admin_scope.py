@@ -397,6 +397,18 @@ def test_township_staff_do_not_see_who_reviews_the_county_drafts(client, full):
     assert response.status_code == 403
 
 
+def test_the_login_autocomplete_offers_township_staff_only_their_own_logins(client, full):
+    w = full.world
+    User.objects.create_user("unclaimed", password="pw-unclaimed-long")
+    client.force_login(w.shijia_staff)
+    response = client.get(
+        "/admin/autocomplete/", {"app_label": "reviews", "model_name": "person", "field_name": "user"}
+    )
+    assert response.status_code == 200
+    names = {r["text"] for r in response.json()["results"]}
+    assert names == {"shijia", "wang", "zhao", "unclaimed"}
+
+
 def test_a_person_edit_is_audited_under_the_persons_post(client, full):
     w = full.world
     person = Person.objects.get(pk=w.shijia_secretary.pk)

@@ -132,3 +132,54 @@ def test_an_auditor_sends_no_write_to_any_page_but_may_log_out(client, rectified
     assert item.status == rectified.shijia_items[0].status
     assert not item.events.filter(text="审计员销号").exists()
     assert client.post(reverse("logout")).status_code == 302
+
+
+def test_an_account_change_in_the_admin_is_audited_under_its_organisation_without_the_hash(
+    client, world, accounts_admin
+):
+    client.force_login(accounts_admin)
+    url = reverse("admin:auth_user_password_change", args=[world.shijia_staff.pk])
+    response = client.post(url, {"password1": "Xq7!mountain-river", "password2": "Xq7!mountain-river"})
+    assert response.status_code == 302
+    operator = roles_ensure()[OPERATOR_GROUP_NAME]
+    page = client.get(reverse("admin:auth_user_change", args=[world.shijia_staff.pk]))
+    form = page.context_data["adminform"].form
+    data = {
+        "username": "shijia",
+        "first_name": "石匣",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "is_staff": "on",
+        "groups": [operator.pk],
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "08:00:00",
+        "staff_profile-TOTAL_FORMS": 1,
+        "staff_profile-INITIAL_FORMS": 1,
+        "staff_profile-0-id": world.shijia_staff.staff_profile.pk,
+        "staff_profile-0-user": world.shijia_staff.pk,
+        "staff_profile-0-organisation": world.shijia.pk,
+    }
+    assert "first_name" in form.fields
+    response = client.post(reverse("admin:auth_user_change", args=[world.shijia_staff.pk]), data)
+    assert response.status_code == 302, response.context_data["adminform"].form.errors
+    event = AuditEvent.objects.get(action="account.update", changes__has_key="first_name")
+    assert event.organisation == world.shijia
+    hashes = [e.changes.get("password") for e in AuditEvent.objects.filter(object_type="auth.user")]
+    assert all(h is None or "$" not in str(h) for h in hashes)
+    assert AuditEvent.objects.filter(action="account.password", organisation=world.shijia).exists()
+
+
+def test_a_role_change_is_audited_under_the_county(client, world, accounts_admin):
+    client.force_login(accounts_admin)
+    auditor_role = Group.objects.get(name=AUDITOR_GROUP_NAME)
+    response = client.post(
+        reverse("admin:auth_group_change", args=[auditor_role.pk]),
+        {"name": AUDITOR_GROUP_NAME, "permissions": []},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="role.update")
+    assert event.organisation == world.county
+    assert event.changes["permissions"] == ["view_auditevent", ""]
