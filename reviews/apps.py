@@ -1,8 +1,21 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _roles_after_migrate(sender, **kwargs):
+    """After the last app's permissions exist, bring the role groups up to date (new models included)."""
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
+    from reviews.orgs.permissions import roles_ensure
+
+    roles_ensure()
 
 
 class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reviews"
     verbose_name = _("Duty-report review")
+
+    def ready(self):
+        post_migrate.connect(_roles_after_migrate, dispatch_uid="reviews.roles_ensure")

@@ -21,3 +21,33 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class AuditorReadOnlyMiddleware:
+    """An account whose only role is the auditor's (审计员) sends no write to any page, whatever the view.
+
+    The admin, staff_required and the services refuse it too; this catches a view that forgot. Logging in and
+    out, changing one's own password and the language stay open.
+    """
+
+    SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+    OPEN_PATHS = ("/accounts/login/", "/accounts/logout/", "/accounts/password_change/", "/i18n/")
+    OPEN_ADMIN_PATHS = ("/admin/login/", "/admin/logout/", "/admin/password_change/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.core.exceptions import PermissionDenied
+        from django.utils.translation import gettext as _
+
+        from reviews.scope import is_auditor_only
+
+        path = request.path_info
+        if (
+            request.method not in self.SAFE_METHODS
+            and not path.startswith(self.OPEN_PATHS + self.OPEN_ADMIN_PATHS)
+            and is_auditor_only(getattr(request, "user", None))
+        ):
+            raise PermissionDenied(_("An auditor account reads the audit log and changes nothing."))
+        return self.get_response(request)

@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shuzhi.middleware.AuditorReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "shuzhi.idle.IdleLogoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -192,6 +193,9 @@ MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
 # Report drafts and evidence files: outside any web root, served only through permission-checked views.
 PRIVATE_MEDIA_ROOT = Path(os.getenv("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
+# Personal data: a topic proposer's phone number is kept this many days after the suggestion came in, and
+# no longer than its session's meeting (then `manage.py purge_personal_data`, run daily, clears it).
+TOPIC_PHONE_RETENTION_DAYS = envint("TOPIC_PHONE_RETENTION_DAYS", "60")
 # Default time allowed to rectify a handed-over problem (整改时限), in months from the notice.
 RECTIFICATION_MONTHS = envint("RECTIFICATION_MONTHS", "3")
 STORAGES = {

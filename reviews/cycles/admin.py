@@ -5,17 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews.cycles import services
 from reviews.cycles.models import Cycle, CycleItem, Report, Session
-from reviews.scope import ScopedAdminMixin, can_manage
+from reviews.scope import CountyWideAdmin, ScopedAdminMixin, ScopedInline, can_manage
 
 
-class CycleItemInline(admin.TabularInline):
+class CycleItemInline(ScopedInline):
     model = CycleItem
     extra = 1
     fields = ["kind", "text", "order"]
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(CountyWideAdmin):
     list_display = ["name", "year", "is_open"]
     list_filter = ["is_open", "year"]
     search_fields = ["name"]
@@ -24,8 +24,15 @@ class CycleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.cycle_save(actor=request.user, cycle=obj)
 
+    def save_formset(self, request, form, formset, change):
+        items = formset.save(commit=False)
+        for item in formset.deleted_objects:
+            services.cycle_item_delete(actor=request.user, item=item)
+        for item in items:
+            services.cycle_item_save(actor=request.user, item=item)
 
-class ReportInline(admin.TabularInline):
+
+class ReportInline(ScopedInline):
     model = Report
     extra = 0
     fields = ["order", "organisation", "secretary", "topic"]

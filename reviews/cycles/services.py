@@ -8,16 +8,37 @@ from reviews.audit import services as audit
 from reviews.audit.services import save_audited
 from reviews.cycles.models import (
     Cycle,
+    CycleItem,
     Report,
     Session,
 )
 from reviews.orgs.models import secretary_on
-from reviews.scope import ensure_can_manage
+from reviews.scope import county_organisation, ensure_can_manage, ensure_county_level
 
 
 @transaction.atomic
 def cycle_save(*, actor, cycle: Cycle) -> Cycle:
-    return save_audited(actor=actor, instance=cycle, organisation=None, action_prefix="cycle")
+    """A cycle belongs to the whole county: only the county office changes it; the county sees the record."""
+    ensure_county_level(actor)
+    return save_audited(
+        actor=actor, instance=cycle, organisation=county_organisation(actor), action_prefix="cycle"
+    )
+
+
+@transaction.atomic
+def cycle_item_save(*, actor, item: CycleItem) -> CycleItem:
+    """A must-answer or bonus item of the cycle (county-wide, like the cycle)."""
+    ensure_county_level(actor)
+    return save_audited(
+        actor=actor, instance=item, organisation=county_organisation(actor), action_prefix="cycle_item"
+    )
+
+
+@transaction.atomic
+def cycle_item_delete(*, actor, item: CycleItem) -> None:
+    ensure_county_level(actor)
+    audit.record(actor=actor, action="cycle_item.delete", obj=item, organisation=county_organisation(actor))
+    item.delete()
 
 
 @transaction.atomic

@@ -15,11 +15,12 @@ from reviews.drafts import services as services_drafts
 from reviews.drafts.models import Draft, ReviewStep
 from reviews.findings import services
 from reviews.findings.models import Finding
-from reviews.scope import ScopedAdminMixin
+from reviews.scope import CountyWideAdmin, ScopedAdminMixin
 
 
 @admin.register(ReviewStep)
-class ReviewStepAdmin(admin.ModelAdmin):
+class ReviewStepAdmin(CountyWideAdmin):
+    county_only_view = True  # who reviews whose draft is the county office's business
     list_display = ["title", "order", "cycle", "reviewer_names"]
     list_filter = ["cycle"]
     ordering = ["cycle", "order"]

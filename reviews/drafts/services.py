@@ -21,7 +21,7 @@ from reviews.cycles.models import Cycle, CycleItem, CycleItemKind, Report, Sessi
 from reviews.drafts.models import Draft, DraftReview, DraftStatus, ReviewDecision, ReviewStep
 from reviews.findings.models import Finding, FindingSource
 from reviews.orgs.models import Organisation, Person, Post, secretary_on
-from reviews.scope import can_manage, ensure_can_manage, scope_root
+from reviews.scope import can_manage, county_organisation, ensure_can_manage, scope_root
 
 # 四级把关: the chain most counties use; staff rename, add or drop steps and assign reviewers in the admin.
 DEFAULT_REVIEW_CHAIN = ("党建科室负责人", "分管副部长", "组织部长", "书记")
@@ -160,7 +160,7 @@ def review_chain_default(*, actor, cycle: Cycle) -> list[ReviewStep]:
         save_audited(
             actor=actor,
             instance=ReviewStep(cycle=cycle, order=order, title=title),
-            organisation=None,
+            organisation=county_organisation(actor),
             action_prefix="review_step",
         )
         for order, title in enumerate(DEFAULT_REVIEW_CHAIN, start=1)
@@ -170,7 +170,9 @@ def review_chain_default(*, actor, cycle: Cycle) -> list[ReviewStep]:
 @transaction.atomic
 def review_step_save(*, actor, step: ReviewStep) -> ReviewStep:
     _ensure_county_level(actor)
-    return save_audited(actor=actor, instance=step, organisation=None, action_prefix="review_step")
+    return save_audited(
+        actor=actor, instance=step, organisation=county_organisation(actor), action_prefix="review_step"
+    )
 
 
 @transaction.atomic
@@ -186,6 +188,7 @@ def review_step_reviewers_set(*, actor, step: ReviewStep, reviewers) -> ReviewSt
             action="review_step.reviewers",
             obj=step,
             changes={"reviewers": ["、".join(before), "、".join(after)]},
+            organisation=county_organisation(actor),
         )
     return step
 

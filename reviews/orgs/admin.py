@@ -4,11 +4,11 @@ import datetime
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from reviews.orgs import services
 from reviews.orgs.import_admin import import_urls
 from reviews.orgs.models import Appointment, Organisation, Person, StaffProfile, secretary_on
-from reviews.scope import ScopedAdminMixin, can_manage, visible_organisations
+from reviews.scope import (
+    ScopedAdminMixin,
+    ScopedInline,
+    ScopedStackedInline,
+    can_manage,
+    visible_organisations,
+)
 
 
 class LevelFilter(admin.SimpleListFilter):
@@ -124,7 +130,7 @@ class SecretaryLookupForm(forms.Form):
         self.fields["organisation"].queryset = visible_organisations(user)
 
 
-class AppointmentInline(admin.TabularInline):
+class AppointmentInline(ScopedInline):
     model = Appointment
     extra = 0
     fields = ["organisation", "post", "title", "start_date", "end_date"]
@@ -169,7 +175,7 @@ class AppointmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         services.appointment_delete(actor=request.user, appointment=obj)
 
 
-class StaffProfileInline(admin.StackedInline):
+class StaffProfileInline(ScopedStackedInline):
     model = StaffProfile
     can_delete = False
     autocomplete_fields = ["organisation"]
@@ -179,12 +185,83 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class ShuzhiUserAdmin(UserAdmin):
+class ShuzhiUserAdmin(ScopedAdminMixin, UserAdmin):
+    """Accounts (the 系统管理员 role): a scoped account manager sees the logins of its subtree only."""
+
+    scope_via = None
     inlines = [StaffProfileInline]
     list_display = ["username", "first_name", "last_name", "is_staff", "is_superuser", "scope"]
     list_select_related = ["staff_profile__organisation"]
+
+    def has_view_permission(self, request, obj=None):
+        if super().has_view_permission(request, obj):
+            return True
+        # The person form's login field: staff who change people search the logins of their own scope.
+        return (
+            obj is None
+            and request.path == reverse("admin:autocomplete")
+            and (request.GET.get("model_name"), request.GET.get("field_name")) == ("person", "user")
+            and request.user.has_perm("reviews.change_person")
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Only a superuser makes superusers or hands out single permissions; roles are groups.
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        services.account_save(actor=request.user, user=obj)
+
+    def save_related(self, request, form, formsets, change):
+        groups = form.cleaned_data.get("groups") if "groups" in form.cleaned_data else None
+        super().save_related(request, form, formsets, change)
+        if groups is not None:
+            services.account_roles_set(actor=request.user, user=form.instance, groups=groups)
+
+    def delete_model(self, request, obj):
+        services.account_delete(actor=request.user, user=obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            services.account_password_set_record(actor=request.user, user=User.objects.get(pk=id))
+        return response
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            services.account_delete(actor=request.user, user=user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is StaffProfile:
+            for profile in formset.save(commit=False):
+                services.staff_profile_save(actor=request.user, profile=profile)
+            return
+        super().save_formset(request, form, formset, change)
 
     @admin.display(description=_("scope"))
     def scope(self, obj):
         profile = getattr(obj, "staff_profile", None)
         return profile.organisation if profile else "—"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(GroupAdmin):
+    """Roles (groups): changed by the accounts role only, every change audited (orgs/permissions.py)."""
+
+    actions = None  # the bulk delete would skip the audit record
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its permissions in save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        services.role_save(
+            actor=request.user, group=form.instance, permissions=form.cleaned_data["permissions"]
+        )
+
+    def delete_model(self, request, obj):
+        services.role_delete(actor=request.user, group=obj)

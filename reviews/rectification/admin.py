@@ -7,20 +7,48 @@ checked and recorded; the admin shows them, scoped to the user's subtree.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from reviews.rectification import services
 from reviews.rectification.models import (
     FollowUpReview,
     ProblemCategory,
     RectificationItem,
     RectificationNotice,
 )
-from reviews.scope import ScopedAdminMixin
+from reviews.scope import CountyWideAdmin, ScopedAdminMixin, ScopedInline
 
 
 @admin.register(ProblemCategory)
-class ProblemCategoryAdmin(admin.ModelAdmin):
+class ProblemCategoryAdmin(CountyWideAdmin):
     list_display = ["name", "order"]
     list_editable = ["order"]
     ordering = ["order", "name"]
+    actions = None  # the bulk delete would skip the service (its check and its audit record)
+
+    def save_model(self, request, obj, form, change):
+        services.problem_category_save(actor=request.user, category=obj)
+
+    def delete_model(self, request, obj):
+        services.problem_category_delete(actor=request.user, category=obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return _refusal_as_message(self, request, super().changeform_view, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return _refusal_as_message(self, request, super().delete_view, object_id, extra_context)
+
+
+def _refusal_as_message(model_admin, request, view, *args):
+    """A category in use is refused by the service: say why on the page instead of a 500."""
+    from django.contrib import messages
+    from django.http import HttpResponseRedirect
+
+    from reviews.rectification.services import RectificationError
+
+    try:
+        return view(request, *args)
+    except RectificationError as error:
+        model_admin.message_user(request, error.message, messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
 
 class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -34,7 +62,7 @@ class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(ScopedInline):
     model = RectificationItem
     fields = ["number", "problem", "measures", "responsible", "deadline", "status"]
     readonly_fields = fields

@@ -27,12 +27,13 @@ from reviews.rectification.models import (
     FollowUpMark,
     FollowUpOutcome,
     FollowUpReview,
+    ProblemCategory,
     RectificationEvent,
     RectificationEventKind,
     RectificationItem,
     RectificationStatus,
 )
-from reviews.scope import can_manage, ensure_can_manage
+from reviews.scope import can_manage, county_organisation, ensure_can_manage, ensure_county_level
 
 
 class RectificationError(Exception):
@@ -361,3 +362,34 @@ def follow_up_mark(
         organisation=item.organisation,
     )
     return mark
+
+
+# ---------------------------------------------------------------------------------------------------
+# Problem categories: one list for the whole county, kept by the county office
+
+
+@transaction.atomic
+def problem_category_save(*, actor, category: ProblemCategory) -> ProblemCategory:
+    ensure_county_level(actor)
+    return audit.save_audited(
+        actor=actor,
+        instance=category,
+        organisation=county_organisation(actor),
+        action_prefix="problem_category",
+    )
+
+
+@transaction.atomic
+def problem_category_delete(*, actor, category: ProblemCategory) -> None:
+    """Remove a category no item uses; one in use is renamed instead, so the common problems stay grouped."""
+    ensure_county_level(actor)
+    used = RectificationItem.objects.filter(category=category).count()
+    if used:
+        raise RectificationError(
+            _("%(count)s rectification items are in this category; rename it instead.") % {"count": used},
+            code="in_use",
+        )
+    audit.record(
+        actor=actor, action="problem_category.delete", obj=category, organisation=county_organisation(actor)
+    )
+    category.delete()

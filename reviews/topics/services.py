@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.db import IntegrityError, transaction
@@ -15,7 +16,7 @@ from reviews.cycles.models import (
     SessionStatus,
 )
 from reviews.orgs.models import Organisation
-from reviews.scope import ensure_can_manage, scope_root
+from reviews.scope import county_organisation, ensure_can_manage, scope_root
 from reviews.topics.models import SuggestionSource, TopicCall, TopicCategory, TopicSuggestion
 
 # ---------------------------------------------------------------------------------------------------
@@ -416,7 +417,12 @@ def _ensure_can_edit_categories(actor) -> None:
 def topic_category_save(*, actor, category: TopicCategory) -> TopicCategory:
     _ensure_can_edit_categories(actor)
     category.name = (category.name or "").strip()
-    return save_audited(actor=actor, instance=category, organisation=None, action_prefix="topic_category")
+    return save_audited(
+        actor=actor,
+        instance=category,
+        organisation=county_organisation(actor),
+        action_prefix="topic_category",
+    )
 
 
 @transaction.atomic
@@ -429,5 +435,43 @@ def topic_category_delete(*, actor, category: TopicCategory) -> None:
             _("%(count)s suggestions are in this category; rename it instead.") % {"count": used},
             code="in_use",
         )
-    audit.record(actor=actor, action="topic_category.delete", obj=category)
+    audit.record(
+        actor=actor, action="topic_category.delete", obj=category, organisation=county_organisation(actor)
+    )
     category.delete()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Personal data: proposers' phone numbers are kept only as long as they are needed to call back
+
+
+@transaction.atomic
+def suggestion_phones_purge(*, now=None) -> int:
+    """Clear the phone numbers past settings.TOPIC_PHONE_RETENTION_DAYS, or whose session's meeting is over.
+
+    The staff call a proposer back while the topics are being settled; after that the number has no use, so
+    it is not kept (a number stored encrypted beside its key would still be readable by whoever reads the
+    server). One audit record per session says how many were cleared, never which numbers.
+    """
+    from django.conf import settings
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.TOPIC_PHONE_RETENTION_DAYS)
+    due = TopicSuggestion.objects.exclude(phone="").filter(
+        Q(created_at__lt=cutoff) | Q(session__status__in=CLOSED_STATUSES)
+    )
+    per_session = list(due.values("session").annotate(count=Count("pk")).order_by("session"))
+    sessions = {s.pk: s for s in Session.objects.filter(pk__in=[row["session"] for row in per_session])}
+    cleared = due.update(phone="")
+    for row in per_session:
+        session = sessions[row["session"]]
+        audit.record(
+            actor=None,
+            action="topic_suggestion.phones_purge",
+            obj=session,
+            organisation=session.host,
+            changes={"phones_cleared": [None, row["count"]]},
+        )
+    return cleared

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
 from reviews.cycles.models import Session
-from reviews.scope import ScopedAdminMixin, can_manage, restrict
+from reviews.scope import ScopedAdminMixin, ScopedInline, can_manage, restrict
 from scoring.errors import ScoringError
 from scoring.schemes import services
 from scoring.schemes.models import Component, Criterion, EvaluatorGroup, Scheme
@@ -14,7 +14,7 @@ def _editable(request, scheme: Scheme | None) -> bool:
     return scheme is None or (not scheme.is_locked and can_manage(request.user, scheme.session.host))
 
 
-class _SchemeRowInline(admin.TabularInline):
+class _SchemeRowInline(ScopedInline):
     extra = 0
 
     def has_add_permission(self, request, obj=None):

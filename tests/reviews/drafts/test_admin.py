@@ -43,11 +43,11 @@ def test_saving_a_step_in_the_admin_sets_the_reviewers_through_the_service(world
     ]
 
 
-def test_township_staff_may_look_at_the_chain_but_not_change_it(world):
+def test_township_staff_neither_see_nor_change_the_county_chain(world):
     chain = build_chain(world)
     model_admin = admin.site._registry[ReviewStep]
     request = _request(world.shijia_staff)
-    assert model_admin.has_view_permission(request, chain.steps[0])
+    assert not model_admin.has_view_permission(request, chain.steps[0])
     assert not model_admin.has_change_permission(request, chain.steps[0])
     assert not model_admin.has_add_permission(request)
     assert model_admin.has_change_permission(_request(world.county_staff), chain.steps[0])
