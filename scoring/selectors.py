@@ -86,7 +86,7 @@ def scheme_spec(scheme: Scheme, *, issued: dict[int, int] | None = None) -> tall
 def codes_issued(session: Session) -> dict[int, int]:
     """Group id → codes issued and not revoked."""
     rows = (
-        Credential.objects.filter(session=session, revoked=False)
+        Credential.objects.filter(session=session, revoked=False, rehearsal=session.rehearsal)
         .values("group_id")
         .annotate(n=Count("id"))
         .values_list("group_id", "n")
@@ -169,8 +169,17 @@ def session_tally(session: Session) -> SessionTally:
 def turnout(session: Session) -> list[dict]:
     """Per group: codes issued, used, ballots received (electronic/paper/invalid) — for the console."""
     groups = Scheme.objects.get(session=session).groups.annotate(
-        issued=Count("credentials", filter=Q(credentials__revoked=False), distinct=True),
-        used=Count("credentials", filter=Q(credentials__used=True), distinct=True),
+        # During a rehearsal its own codes only, as the quorum counts them.
+        issued=Count(
+            "credentials",
+            filter=Q(credentials__revoked=False, credentials__rehearsal=session.rehearsal),
+            distinct=True,
+        ),
+        used=Count(
+            "credentials",
+            filter=Q(credentials__used=True, credentials__rehearsal=session.rehearsal),
+            distinct=True,
+        ),
     )
     received = Counter(
         (group_id, channel, bool(reason))

@@ -6,6 +6,7 @@ from scoring.codes import views as codes_views
 from scoring.overview import views as overview_views
 from scoring.paper import views as paper_views
 from scoring.preflight import urls as preflight_urls
+from scoring.rehearsal import views as rehearsal_views
 from scoring.results import views as results_views
 from scoring.schemes import views as schemes_views
 
@@ -28,4 +29,6 @@ urlpatterns: list = [
     path("<int:session_id>/results/workbook/", results_views.results_workbook, name="results_xlsx"),
     path("<int:session_id>/results/bulletin/", results_views.results_bulletin, name="results_pdf"),
     *preflight_urls.urlpatterns,
+    path("<int:session_id>/rehearsal/start/", rehearsal_views.start, name="rehearsal_start"),
+    path("<int:session_id>/rehearsal/clear/", rehearsal_views.clear, name="rehearsal_clear"),
 ]

@@ -107,6 +107,8 @@ class Session(models.Model):
     )
     revealed_rows = models.PositiveSmallIntegerField(_("ranking rows revealed"), default=0)
     screen_token = models.CharField(max_length=64, unique=True, default=new_screen_token, editable=False)
+    # 模拟演练: a dry run of the whole meeting with rehearsal codes, cleared afterwards (scoring/rehearsal/).
+    rehearsal = models.BooleanField(_("rehearsal under way"), default=False, editable=False)
     # Bumped by every console action: a console acting on a stale page is refused, not obeyed twice.
     meeting_version = models.PositiveIntegerField(default=0, editable=False)
 

@@ -326,7 +326,7 @@ def ballot_submit(
     """
     # Found and locked in one query: a second submit with this code waits here until this one commits.
     found = credential_lookup(
-        code, Credential.objects.select_for_update(of=("self",)).select_related("group")
+        code, Credential.objects.select_for_update(of=("self",)).select_related("group", "session")
     )
     if found is None:
         raise ScoringError(_("This code is not valid. Check it and try again."), code="unknown")
@@ -344,6 +344,16 @@ def ballot_submit(
         if replayed:
             return Receipt(replayed, replayed=True)
         raise ScoringError(_("This code has already been used to submit a ballot."), code="used")
+    if credential.rehearsal != credential.session.rehearsal:
+        if credential.rehearsal:
+            raise ScoringError(
+                _("This is a rehearsal code; the rehearsal is over. Use your real scoring code."),
+                code="rehearsal_over",
+            )
+        raise ScoringError(
+            _("A rehearsal (模拟演练) is under way: real scoring codes can be used once it is cleared."),
+            code="rehearsal",
+        )
     if credential.revoked:
         raise ScoringError(
             _("This code has been revoked. Ask the meeting staff for a new one."), code="revoked"

@@ -18,6 +18,8 @@ class Credential(models.Model):
     delegate_name = models.CharField(_("delegate"), max_length=40, blank=True)
     used = models.BooleanField(_("used"), default=False)
     revoked = models.BooleanField(_("revoked"), default=False)
+    # Issued during a rehearsal (模拟演练): accepted only then, deleted when the rehearsal is cleared.
+    rehearsal = models.BooleanField(_("rehearsal code"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("scoring code")

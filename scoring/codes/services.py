@@ -26,6 +26,7 @@ class IssuedCode:
     short_code: str
     group: EvaluatorGroup
     delegate_name: str = ""
+    rehearsal: bool = False  # printed "演练" on the slip
 
     @property
     def short_display(self) -> str:
@@ -47,7 +48,12 @@ def credentials_issue(
         raise ScoringError(_("Issue between 1 and 2000 codes at a time."), code="count")
     if names and group.anonymous:
         raise ScoringError(_("Names can only be printed on the codes of a named group."), code="names")
-    Session.objects.select_for_update(no_key=True).filter(pk=session.pk).first()  # serials stay unique
+    # Serials stay unique; a rehearsal started or cleared meanwhile is seen.
+    rehearsal = (
+        Session.objects.select_for_update(no_key=True)
+        .filter(pk=session.pk)
+        .values_list("rehearsal", flat=True)[0]
+    )
     start = (
         Credential.objects.filter(session=session)
         .order_by("-serial")
@@ -61,7 +67,14 @@ def credentials_issue(
         short = codes.short_code_for(token)
         name = names[serial - start] if names else ""
         issued.append(
-            IssuedCode(serial=serial, token=token, short_code=short, group=group, delegate_name=name)
+            IssuedCode(
+                serial=serial,
+                token=token,
+                short_code=short,
+                group=group,
+                delegate_name=name,
+                rehearsal=rehearsal,
+            )
         )
     Credential.objects.bulk_create(
         Credential(
@@ -71,6 +84,7 @@ def credentials_issue(
             token_hash=codes.token_hash(code.token),
             short_hash=codes.short_hash(code.short_code),
             delegate_name=code.delegate_name,
+            rehearsal=rehearsal,
         )
         for code in issued
     )
@@ -79,7 +93,12 @@ def credentials_issue(
         action="credentials.issue",
         obj=session,
         organisation=session.host,
-        changes={"group": group.name, "count": count, "serials": [start, start + count - 1]},
+        changes={
+            "group": group.name,
+            "count": count,
+            "serials": [start, start + count - 1],
+            "rehearsal": rehearsal,
+        },
     )
     return issued
 

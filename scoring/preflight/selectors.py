@@ -20,6 +20,7 @@ from reviews.audit.models import AuditEvent
 from reviews.cycles.models import Session
 from scoring.codes.models import Credential
 from scoring.preflight import services
+from scoring.rehearsal import services as rehearsal
 from scoring.schemes.models import Scheme
 from scoring.schemes.services import scheme_problems
 
@@ -237,13 +238,28 @@ def _printed_check(session: Session, scheme: Scheme, counts: dict, printed: dict
     return Check("printed", _("Slips and paper forms printed"), status, summary, details)
 
 
-def _rehearsal_check() -> Check:
+def _rehearsal_check(session: Session, cleared: int) -> Check:
+    if session.rehearsal:
+        return Check(
+            "rehearsal",
+            _("Rehearsal run"),
+            RED,
+            _("A rehearsal is under way and not cleared"),
+            [_("Clear it on the scoring overview before the meeting: real codes are refused until then.")],
+        )
+    if cleared:
+        return Check("rehearsal", _("Rehearsal run"), GREEN, _("A rehearsal was run and cleared."))
     return Check(
         "rehearsal",
         _("Rehearsal run"),
         AMBER,
         _("Rehearsal not run"),
-        [_("Rehearsal mode is not available yet: try a code on a phone and the big screen by hand.")],
+        [
+            _(
+                "Start one on the scoring overview: rehearsal codes, phones, console, screen, "
+                "close, reveal, export."
+            )
+        ],
     )
 
 
@@ -273,7 +289,9 @@ def preflight_checks(session: Session, scheme: Scheme | None, opened_on: str) ->
         }
         printed: dict[tuple[str, int], int] = {}
         for action, changes in AuditEvent.objects.filter(
-            object_type=Session._meta.label_lower, object_id=str(session.pk), action__in=services.PRINTED
+            object_type=Session._meta.label_lower,
+            object_id=str(session.pk),
+            action__in=(*services.PRINTED, rehearsal.CLEAR),
         ).values_list("action", "changes"):
             key = (action, (changes or {}).get("group_id"))
             printed[key] = printed.get(key, 0) + 1
@@ -285,5 +303,6 @@ def preflight_checks(session: Session, scheme: Scheme | None, opened_on: str) ->
     checks.append(_screen_check(session))
     if scheme is not None:
         checks.append(_printed_check(session, scheme, counts, printed))
-    checks += [_rehearsal_check(), _clock_check(now)]
+    cleared = printed.get((rehearsal.CLEAR, None), 0) if scheme is not None else 0
+    checks += [_rehearsal_check(session, cleared), _clock_check(now)]
     return checks

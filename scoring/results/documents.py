@@ -62,7 +62,12 @@ def results_bulletin_html(data: selectors.SessionTally) -> str:
         "scoring/results/bulletin_pdf.html",
         document_context(
             session=session,
-            doc_title=_("Results of %(title)s") % {"title": session.title},
+            doc_title=(
+                _("[Rehearsal, not real results] %(title)s")
+                % {"title": _("Results of %(title)s") % {"title": session.title}}
+                if session.rehearsal
+                else _("Results of %(title)s") % {"title": session.title}
+            ),
             provisional=data.scheme.scoring_status != ScoringStatus.CLOSED,
             facts=facts,
             rows=rows,

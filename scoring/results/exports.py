@@ -121,12 +121,13 @@ def results_workbook(data: selectors.SessionTally) -> bytes:
 
 def _title_row(sheet: Worksheet, data: selectors.SessionTally, columns: int) -> None:
     session = data.session
-    sheet.append(
-        [
-            _("%(title)s (%(date)s)")
-            % {"title": session.title, "date": date_format(session.date, "DATE_FORMAT")}
-        ]
-    )
+    title = _("%(title)s (%(date)s)") % {
+        "title": session.title,
+        "date": date_format(session.date, "DATE_FORMAT"),
+    }
+    if session.rehearsal:
+        title = _("[Rehearsal, not real results] %(title)s") % {"title": title}
+    sheet.append([title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(columns, 1))
     cell = sheet.cell(row=1, column=1)
     cell.font = _TITLE

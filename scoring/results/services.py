@@ -51,6 +51,14 @@ def results_publish(*, actor, session: Session) -> ResultSnapshot:
     scheme = lock_scheme(session)
     if scheme.scoring_status != ScoringStatus.CLOSED:
         raise ScoringError(_("Close scoring before publishing the results."), code="not_closed")
+    if scheme.session.rehearsal:
+        raise ScoringError(
+            _(
+                "These are the results of a rehearsal (模拟演练): they cannot be published. "
+                "Clear the rehearsal."
+            ),
+            code="rehearsal",
+        )
     if ResultSnapshot.objects.filter(session=session).exists():
         raise ScoringError(_("The results of this session are already published."), code="published")
     computed = selectors.session_tally(session).result
