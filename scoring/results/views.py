@@ -32,6 +32,7 @@ from scoring.results import documents, services
 from scoring.results.exports import ResultsWorkbook
 from scoring.results.forms import ComponentScoresForm
 from scoring.results.models import ComponentScore, ResultSnapshot
+from scoring.results.rows import session_tie_notes, tie_rule
 from scoring.schemes.models import GRADE_LABELS, EvaluatorGroup, Scheme, ScoringStatus
 from scoring.staff import no_scheme, scheme_of, session_in_scope
 
@@ -119,6 +120,8 @@ class GroupCell:
 
     @property
     def text(self) -> str:
+        if self.score.score_exact is None:
+            return _("No valid vote")  # not "fewer than 5 ballots": there is nothing to hide
         return tally.fmt(self.score.score_exact) if self.visible else self.hidden_text
 
     @property
@@ -135,6 +138,7 @@ class ResultRow:
     components: list[str]
     missing_groups: list[str]
     missing_components: list[str]
+    ties: list[str]
 
     @property
     def onsite(self) -> str:
@@ -167,6 +171,7 @@ def _result_rows(data: selectors.SessionTally) -> list[ResultRow]:
     values = selectors.component_scores(scheme)
     secretaries = selectors.secretary_names(data.session, data.reports)
     hidden = _("Fewer than %(count)s ballots, not shown") % {"count": scheme.breakdown_min_ballots}
+    ties = session_tie_notes(data)
     rows = []
     for result in data.result.ranking:
         report = data.report_for(result.reporter)
@@ -194,6 +199,7 @@ def _result_rows(data: selectors.SessionTally) -> list[ResultRow]:
                 components=[tally.fmt(entered.get(selectors.component_key(c.pk))) for c in components],
                 missing_groups=[group_names[key] for key in result.missing_groups],
                 missing_components=[component_names[key] for key in result.missing_components],
+                ties=ties.get(result.reporter, []),
             )
         )
     return rows
@@ -243,6 +249,7 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
         "snapshot": snapshot,
         "snapshot_matches": services.snapshot_matches(snapshot) if snapshot else None,
         "uses_grades": tally.Mode(scheme.mode).uses_grades,
+        "tie_rule": tie_rule(),
     }
     context["breakdowns"] = _with_meeting_record(session, scheme, context["rows"])
     return render(request, "scoring/results/results.html", context)
