@@ -25,6 +25,7 @@ from reviews.meeting.models import Comment as MeetingComment
 from reviews.meeting.models import Question, Satisfaction
 from reviews.scope import staff_required
 from scoring import selectors, tally
+from scoring.codes.models import Credential
 from scoring.errors import ScoringError
 from scoring.exports import PDF
 from scoring.overview.views import percent, turnout_rows
@@ -250,6 +251,7 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
         "snapshot_matches": services.snapshot_matches(snapshot) if snapshot else None,
         "uses_grades": tally.Mode(scheme.mode).uses_grades,
         "tie_rule": tie_rule(),
+        "unused_codes": Credential.objects.filter(session=session, used=False, revoked=False).count(),
     }
     context["breakdowns"] = _with_meeting_record(session, scheme, context["rows"])
     return render(request, "scoring/results/results.html", context)
