@@ -27,6 +27,11 @@ urlpatterns: list = [
     path("<int:session_id>/components/", results_views.component_scores, name="components"),
     path("<int:session_id>/results/", results_views.results, name="results"),
     path("<int:session_id>/results/publish/", results_views.results_publish, name="publish"),
+    path(
+        "<int:session_id>/results/publish/confirm/",
+        results_views.results_publish_confirm,
+        name="publish_confirm",
+    ),
     path("<int:session_id>/results/workbook/", results_views.results_workbook, name="results_xlsx"),
     path("<int:session_id>/results/bulletin/", results_views.results_bulletin, name="results_pdf"),
 ]

@@ -33,7 +33,7 @@ from scoring.results import documents, services
 from scoring.results.exports import ResultsWorkbook
 from scoring.results.forms import ComponentScoresForm
 from scoring.results.models import ComponentScore, ResultSnapshot
-from scoring.results.rows import session_tie_notes, tie_rule
+from scoring.results.rows import quorum_sentence, session_tie_notes, tie_rule
 from scoring.schemes.models import GRADE_LABELS, EvaluatorGroup, Scheme, ScoringStatus
 from scoring.staff import no_scheme, scheme_of, session_in_scope
 
@@ -280,9 +280,36 @@ def _with_meeting_record(session: Session, scheme: Scheme, rows: list) -> list[t
 
 
 @staff_required
+@require_GET
+def results_publish_confirm(request: HttpRequest, session_id: int) -> HttpResponse:
+    """发布结果, step one: what publishing will freeze (every rank, score and grade; the digest)."""
+    session = session_in_scope(request, session_id)
+    status = Scheme.objects.filter(session=session).values_list("scoring_status", flat=True).first()
+    if status != ScoringStatus.CLOSED:
+        messages.error(request, _("Close scoring before publishing the results."))
+        return redirect("scoring:results", session.pk)
+    if ResultSnapshot.objects.filter(session=session).exists():
+        messages.info(request, _("The results of this session are already published."))
+        return redirect("scoring:results", session.pk)
+    data = selectors.session_tally(session)
+    context = {
+        "session": session,
+        "scheme": data.scheme,
+        "tab": "results",
+        "data": data,
+        "rows": _result_rows(data),
+        "quorum": quorum_sentence(data),
+        "tie_rule": tie_rule(),
+    }
+    return render(request, "scoring/results/publish_confirm.html", context)
+
+
+@staff_required
 @require_POST
 def results_publish(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_in_scope(request, session_id)
+    if request.POST.get("confirm") != "yes":
+        return redirect("scoring:publish_confirm", session.pk)  # publishing is always confirmed first
     try:
         snapshot = services.results_publish(actor=request.user, session=session)
     except Scheme.DoesNotExist:

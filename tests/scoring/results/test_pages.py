@@ -161,14 +161,14 @@ def test_a_reporter_without_a_component_score_comes_last_unranked(client, scored
 
 def test_publishing_before_closing_is_refused(client, voted):
     client.force_login(voted.county_staff)
-    response = client.post(_url(voted, "publish"), follow=True)
+    response = client.post(_url(voted, "publish"), {"confirm": "yes"}, follow=True)
     assert "请先结束测评再发布结果" in _messages(response)
     assert not ResultSnapshot.objects.exists()
 
 
 def test_publishing_freezes_the_results_and_the_check_matches(client, closed):
     client.force_login(closed.county_staff)
-    response = client.post(_url(closed, "publish"), follow=True)
+    response = client.post(_url(closed, "publish"), {"confirm": "yes"}, follow=True)
     snapshot = ResultSnapshot.objects.get(session=closed.session)
     html = response.content.decode()
     assert "测评结果已发布" in _messages(response)
@@ -181,7 +181,7 @@ def test_publishing_freezes_the_results_and_the_check_matches(client, closed):
 def test_publishing_twice_is_refused(client, closed):
     results_services.results_publish(actor=closed.county_staff, session=closed.session)
     client.force_login(closed.county_staff)
-    response = client.post(_url(closed, "publish"), follow=True)
+    response = client.post(_url(closed, "publish"), {"confirm": "yes"}, follow=True)
     assert "本次会议结果已发布" in _messages(response)
     assert ResultSnapshot.objects.count() == 1
 
