@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from reviews.cycles import views as cycle_views
 
@@ -10,6 +12,8 @@ handler400 = "shuzhi.errors.bad_request"
 
 urlpatterns = [
     path("", cycle_views.home, name="home"),
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (PDFs, downloads).
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
