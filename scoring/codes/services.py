@@ -1,8 +1,10 @@
 """Issuing, revoking and looking up scoring codes."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reviews.audit import services as audit
@@ -17,6 +19,8 @@ from scoring.schemes.models import (
 
 # ---------------------------------------------------------------------------------------------------
 # Codes
+
+REPLAY_WINDOW = datetime.timedelta(minutes=15)  # a retry of the same form gets its batch again within this
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,10 @@ def credentials_issue(
         Session.objects.select_for_update(no_key=True).filter(pk=session.pk).first()  # one batch per key
         batch = issue_batch_for(session=session, issue_key=issue_key)
         if batch is not None:
+            if timezone.now() - batch.issued_at > REPLAY_WINDOW:
+                # The key sits in the page: an old page must not hand out a batch's codes again.
+                message = _("This form has already issued its codes. Reload the page to issue more.")
+                raise ScoringError(message, code="replayed")
             return _batch_codes(batch, issue_key)
     names = [n.strip() for n in (names or []) if n.strip()]
     if names:

@@ -82,6 +82,7 @@ def _codes_page(
 
 @staff_required
 @require_GET
+@never_cache  # the form's issue key must not come back from a cache
 def codes(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_in_scope(request, session_id)
     scheme = scheme_of(session)

@@ -2,10 +2,11 @@
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from reviews.audit.models import AuditEvent
 from scoring.ballots import services as ballots_services
@@ -189,3 +190,22 @@ def test_the_page_loads_its_script_and_marks_the_issue_form(client, scored):
     html = client.get(_url(scored)).content.decode()
     assert "scoring/codes.js" in html and "data-sz-issue" in html and "data-sz-issue-progress" in html
     assert "<script>" not in html
+
+
+def test_an_old_form_does_not_hand_out_its_batch_again(client, scored):
+    client.force_login(scored.county_staff)
+    _issue(client, scored, key="old-form")
+    IssueBatch.objects.update(issued_at=timezone.now() - codes_services.REPLAY_WINDOW - timedelta(minutes=1))
+    response = client.post(
+        _url(scored, "codes_issue"),
+        {"group": scored.delegates.pk, "count": 10, "issue_key": "old-form"},
+        follow=True,
+    )
+    assert "该表单已发放过测评码" in " ".join(str(m) for m in response.context["messages"])
+    assert response["Content-Type"].startswith("text/html")
+    assert Credential.objects.filter(group=scored.delegates).count() == 16
+
+
+def test_the_codes_page_is_never_cached(client, scored):
+    client.force_login(scored.county_staff)
+    assert "no-cache" in client.get(_url(scored))["Cache-Control"]
