@@ -18,7 +18,7 @@ from scoring.schemes.models import Component, Scheme
 from tests.conftest import make_org, make_secretary
 from tests.scoring.conftest import ScoredWorld
 
-QUERY_BOUND = 30  # login and scope 5, tally 9, published recheck 9, page reads 4, meeting record 3
+QUERY_BOUND = 31  # login and scope 5, tally 9, published recheck 9, page 4, meeting record 3, unused codes 1
 
 
 @pytest.fixture(autouse=True)
