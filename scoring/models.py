@@ -9,6 +9,7 @@ from scoring.ballots.models import (
 )
 from scoring.codes.models import (
     Credential,
+    IssueBatch,
 )
 from scoring.codes.throttle_store import (
     ThrottleCounter,
@@ -51,6 +52,7 @@ __all__ = [
     "EvaluatorGroup",
     "FractionField",
     "GradeChoice",
+    "IssueBatch",
     "ModeChoice",
     "PaperBallot",
     "PaperEntry",

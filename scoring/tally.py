@@ -30,6 +30,7 @@ Interpretations this module commits to (see docs/scoring.md):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -827,6 +828,97 @@ def _ranked(drafts: Sequence[_Draft], first_group: str) -> tuple[list[_Draft], d
         previous_key = key
     unranked = [d for d in drafts if d.composite is None]
     return order + unranked, ranks
+
+
+# ---------------------------------------------------------------------------------------------------
+# Ties explained
+
+
+class TieBreak(StrEnum):
+    """What separated two neighbours whose displayed composite scores are equal."""
+
+    EXACT = "exact"  # nothing: they share a rank (并列)
+    COMPOSITE = "composite"  # the composite itself, beyond the displayed decimals
+    GOOD_SHARE = "good_share"  # the share of 好 votes
+    FIRST_GROUP = "first_group"  # the first group's score
+
+
+@dataclass(frozen=True)
+class RankedLine:
+    """What the tie-break reads of one ranked reporter (from a tally or from a published snapshot)."""
+
+    reporter: str
+    rank: int | None
+    composite: Fraction | None
+    good_share: Fraction
+    first_group: Fraction | None  # the first group's score; None when it gave no valid vote
+    first_group_visible: bool = True  # that score may be shown (its breakdown is not hidden)
+
+    @property
+    def key(self) -> tuple[Fraction, Fraction, bool, Fraction]:
+        assert self.composite is not None
+        first = self.first_group
+        return (self.composite, self.good_share, first is not None, first or Fraction(0))
+
+
+@dataclass(frozen=True)
+class TieNote:
+    """One reporter against one neighbour with the same displayed composite: what separated them.
+
+    ``mine`` and ``theirs`` are the values compared (None for EXACT, and for FIRST_GROUP when either
+    score may not be shown).
+    """
+
+    reporter: str
+    other: str
+    above: bool  # the other reporter is ranked above this one (or tied and listed above)
+    by: TieBreak
+    mine: Fraction | None = None
+    theirs: Fraction | None = None
+
+
+def ranked_lines(ranking: Sequence[ReporterResult], first_group: str) -> list[RankedLine]:
+    """The tie-break inputs of a tally's ranking, in rank order."""
+    return [
+        RankedLine(
+            reporter=result.reporter,
+            rank=result.rank,
+            composite=result.composite_exact,
+            good_share=result.good_share_exact,
+            first_group=result.group_scores[first_group].score_exact,
+            first_group_visible=result.group_scores[first_group].breakdown_visible,
+        )
+        for result in ranking
+    ]
+
+
+def _separation(mine: RankedLine, theirs: RankedLine, above: bool) -> TieNote:
+    note = functools.partial(TieNote, reporter=mine.reporter, other=theirs.reporter, above=above)
+    if mine.composite != theirs.composite:
+        return note(by=TieBreak.COMPOSITE, mine=mine.composite, theirs=theirs.composite)
+    if mine.good_share != theirs.good_share:
+        return note(by=TieBreak.GOOD_SHARE, mine=mine.good_share, theirs=theirs.good_share)
+    if mine.key != theirs.key:
+        if mine.first_group_visible and theirs.first_group_visible:
+            return note(by=TieBreak.FIRST_GROUP, mine=mine.first_group, theirs=theirs.first_group)
+        return note(by=TieBreak.FIRST_GROUP)
+    return note(by=TieBreak.EXACT)
+
+
+def tie_notes(lines: Sequence[RankedLine], places: int = 2) -> dict[str, tuple[TieNote, ...]]:
+    """For every ranked reporter whose composite, shown with ``places`` decimals, equals a neighbour's:
+    what separated them (or that nothing did). Reporters without such a neighbour are left out.
+
+    ``lines`` is in rank order (as ``TallyResult.ranking``); unranked lines are ignored.
+    """
+    ranked = [line for line in lines if line.rank is not None and line.composite is not None]
+    notes: dict[str, list[TieNote]] = {}
+    for upper, lower in itertools.pairwise(ranked):
+        if fmt(upper.composite, places) != fmt(lower.composite, places):
+            continue
+        notes.setdefault(upper.reporter, []).append(_separation(upper, lower, above=False))
+        notes.setdefault(lower.reporter, []).append(_separation(lower, upper, above=True))
+    return {reporter: tuple(found) for reporter, found in notes.items()}
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -22,10 +22,18 @@ urlpatterns: list = [
     path("<int:session_id>/codes/", codes_views.codes, name="codes"),
     path("<int:session_id>/codes/issue/", codes_views.codes_issue, name="codes_issue"),
     path("<int:session_id>/codes/<int:credential_id>/revoke/", codes_views.code_revoke, name="code_revoke"),
+    path(
+        "<int:session_id>/codes/revoke-unused/", codes_views.codes_revoke_unused, name="codes_revoke_unused"
+    ),
     path("<int:session_id>/codes/paper/<int:group_id>/", paper_views.paper_ballot, name="paper_ballot"),
     path("<int:session_id>/components/", results_views.component_scores, name="components"),
     path("<int:session_id>/results/", results_views.results, name="results"),
     path("<int:session_id>/results/publish/", results_views.results_publish, name="publish"),
+    path(
+        "<int:session_id>/results/publish/confirm/",
+        results_views.results_publish_confirm,
+        name="publish_confirm",
+    ),
     path("<int:session_id>/results/workbook/", results_views.results_workbook, name="results_xlsx"),
     path("<int:session_id>/results/bulletin/", results_views.results_bulletin, name="results_pdf"),
     *preflight_urls.urlpatterns,

@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.http import Http404
 from django.utils import translation
+from django.views.defaults import page_not_found
 
 
 class ChineseFirstLocaleMiddleware:
@@ -51,3 +53,24 @@ class AuditorReadOnlyMiddleware:
         ):
             raise PermissionDenied(_("An auditor account reads the audit log and changes nothing."))
         return self.get_response(request)
+
+
+class ChineseNotFoundMiddleware:
+    """A view's 404 shows the Chinese "page not found" page in DEBUG too.
+
+    Without DEBUG Django renders templates/404.html already; with DEBUG (the default `make run`) it shows
+    its English technical page, which staff trying the demo took for a crash. Only a view's Http404 is
+    turned: an unknown address keeps Django's technical page in DEBUG, which lists the URL patterns
+    (a developer's aid), and a catch-all route would defeat APPEND_SLASH.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None

@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shuzhi.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "shuzhi.middleware.ChineseNotFoundMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the refusal page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -29,6 +29,12 @@ class IssueCodesForm(forms.Form):
         help_text=_("One name per line; one code is issued per name and the name is printed on its slip."),
     )
 
+    issue_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    download = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+    confirm_over = forms.BooleanField(
+        label=_("Issue them anyway: more codes than the group's expected delegates"), required=False
+    )
+
     def __init__(self, *args, scheme: Scheme, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = scheme.groups.all()

@@ -29,3 +29,30 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} #{self.serial}"
+
+
+class IssueBatch(models.Model):
+    """One issue of codes, found again by the issuing form's key (stored as a keyed hash).
+
+    A second POST of the same form (a double click, a retry) finds its batch and gets the same slips
+    back — the tokens are derived from the key with the server's secret — never new codes.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="issue_batches")
+    group = models.ForeignKey(EvaluatorGroup, on_delete=models.PROTECT, related_name="issue_batches")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    first_serial = models.PositiveIntegerField(_("first slip number"))
+    count = models.PositiveIntegerField(_("number of codes"))
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issue of codes")
+        verbose_name_plural = _("issues of codes")
+        ordering = ["session", "first_serial"]
+
+    def __str__(self) -> str:
+        return f"{self.session} #{self.first_serial}-{self.last_serial}"
+
+    @property
+    def last_serial(self) -> int:
+        return self.first_serial + self.count - 1

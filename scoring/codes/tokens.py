@@ -5,6 +5,7 @@ is derived from the token with the server's key, so either form finds the same c
 hashes of both are stored: a copy of the database alone gives away no code.
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -74,3 +75,19 @@ def receipt_for(short_code: str, submission_key: str, canonical_marks: str) -> s
     message = f"{submission_key}\n{canonical_marks}"
     digest = hmac.new(_key("receipt") + short_code.encode(), message.encode(), hashlib.sha256).digest()
     return _encode(digest, RECEIPT_ALPHABET, RECEIPT_LENGTH)
+
+
+def new_issue_key() -> str:
+    """The key an issuing form carries: one form, one batch of codes (128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def issue_key_hash(issue_key: str) -> str:
+    return _keyed("issue-key", issue_key).hex()
+
+
+def batch_token(issue_key: str, serial: int) -> str:
+    """The token of slip ``serial`` issued by the form with ``issue_key``: 192 bits derived with the
+    server's key, so a retry of the same form prints the same slips without the secrets being stored."""
+    digest = _keyed("batch-token", f"{issue_key}:{serial}")[:TOKEN_BYTES]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

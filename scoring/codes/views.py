@@ -1,6 +1,9 @@
 """Staff pages for scoring codes: issue (the slips PDF), list, revoke."""
 
+import csv
+import io
 import logging
+import secrets
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,9 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from reviews.cycles.models import Session
 from reviews.downloads import attachment_response
 from reviews.scope import get_visible_or_404, staff_required
-from scoring.codes import documents, services
+from scoring.codes import documents, services, tokens
+from scoring.codes.documents import vote_url
 from scoring.codes.forms import IssueCodesForm
-from scoring.codes.models import Credential
+from scoring.codes.models import Credential, IssueBatch
 from scoring.errors import ScoringError
 from scoring.exports import PDF
 from scoring.preflight import services as preflight_services
@@ -33,7 +37,19 @@ logger = logging.getLogger(__name__)
 # 3. Codes
 
 
-def _codes_page(request: HttpRequest, session: Session, scheme: Scheme, form: IssueCodesForm) -> HttpResponse:
+DOWNLOAD_COOKIE = "sz_codes_download"
+
+
+def _fresh_form(scheme: Scheme) -> IssueCodesForm:
+    """An empty issuing form with its own key: one form, one batch of codes."""
+    return IssueCodesForm(
+        scheme=scheme, initial={"issue_key": tokens.new_issue_key(), "download": secrets.token_hex(8)}
+    )
+
+
+def _codes_page(
+    request: HttpRequest, session: Session, scheme: Scheme, form: IssueCodesForm, over: int = 0
+) -> HttpResponse:
     credentials = Credential.objects.filter(session=session).select_related("group").order_by("serial")
     page = Paginator(credentials, CODES_PER_PAGE).get_page(request.GET.get("page"))
     counts = EvaluatorGroup.objects.filter(scheme=scheme).annotate(
@@ -57,18 +73,23 @@ def _codes_page(request: HttpRequest, session: Session, scheme: Scheme, form: Is
             for g in counts
         ],
         "form": form,
+        "over": over,
+        "batches": IssueBatch.objects.filter(session=session)
+        .select_related("group")
+        .order_by("-first_serial"),
     }
     return render(request, "scoring/codes/codes.html", context)
 
 
 @staff_required
 @require_GET
+@never_cache  # the form's issue key must not come back from a cache
 def codes(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_in_scope(request, session_id)
     scheme = scheme_of(session)
     if scheme is None:
         return no_scheme(request, session)
-    return _codes_page(request, session, scheme, IssueCodesForm(scheme=scheme))
+    return _codes_page(request, session, scheme, _fresh_form(scheme))
 
 
 @staff_required
@@ -83,25 +104,31 @@ def codes_issue(request: HttpRequest, session_id: int) -> HttpResponse:
     form = IssueCodesForm(request.POST, scheme=scheme)
     if not form.is_valid():
         return _codes_page(request, session, scheme, form)
-    group = form.cleaned_data["group"]
+    data = form.cleaned_data
+    group, key = data["group"], data["issue_key"]
+    count = len(data["names"]) or data["count"] or 0
+    if services.issue_batch_for(session=session, issue_key=key) is None and not data["confirm_over"]:
+        over = services.codes_beyond_expected(group=group, count=count)
+        if over:
+            return _codes_page(request, session, scheme, form, over=over)
     try:
         issued = services.credentials_issue(
-            actor=request.user,
-            session=session,
-            group=group,
-            count=form.cleaned_data["count"] or 0,
-            names=form.cleaned_data["names"],
+            actor=request.user, session=session, group=group, count=count, names=data["names"], issue_key=key
         )
     except ScoringError as error:
         messages.error(request, error.message)
         return redirect("scoring:codes", session.pk)
+    if request.POST.get("format") == "csv":
+        return _downloaded(form, _codes_csv(group, issued))
     # Rendered after the codes are committed: a long render must not hold the database (SQLite would
     # turn delegates' submits away). Slips that cannot be printed must not leave live codes behind.
     try:
         pdf = documents.code_slips_pdf(session, issued)
     except Exception:
         logger.exception("code slips of session %s could not be rendered", session.pk)
-        _revoke_unprinted(request, session, issued)
+        services.credentials_revoke_unprinted(
+            actor=request.user, session=session, serials=[code.serial for code in issued], issue_key=key
+        )
         messages.error(
             request,
             _(
@@ -119,15 +146,33 @@ def codes_issue(request: HttpRequest, session_id: int) -> HttpResponse:
         "first": issued[0].serial,
         "last": issued[-1].serial,
     }
-    return attachment_response(filename, PDF, pdf)
+    return _downloaded(form, attachment_response(filename, PDF, pdf))
 
 
-def _revoke_unprinted(request: HttpRequest, session: Session, issued: list[services.IssuedCode]) -> None:
-    serials = [code.serial for code in issued]
-    for credential in Credential.objects.filter(session=session, serial__in=serials).select_related(
-        "session__host"
-    ):
-        services.credential_revoke(actor=request.user, credential=credential)
+def _downloaded(form: IssueCodesForm, response: HttpResponse) -> HttpResponse:
+    """Tell the page (codes.js) that its download has arrived: it then shows the new counts."""
+    token = form.cleaned_data.get("download") or ""
+    if token.isalnum():
+        response.set_cookie(DOWNLOAD_COOKIE, token, max_age=120, samesite="Strict")
+    return response
+
+
+def _codes_csv(group: EvaluatorGroup, issued: list[services.IssuedCode]) -> HttpResponse:
+    """The codes just issued as CSV (slip number, typeable code, QR address, delegate): for mail merge."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Slip number"), _("Code"), _("QR address"), _("Delegate"), _("Evaluator group")])
+    for code in issued:
+        writer.writerow(
+            [f"{code.serial:04d}", code.short_display, vote_url(code.token), code.delegate_name, group.name]
+        )
+    filename = _("Scoring codes %(group)s No. %(first)s-%(last)s.csv") % {
+        "group": group.name,
+        "first": issued[0].serial,
+        "last": issued[-1].serial,
+    }
+    # A BOM so that Excel opens the Chinese names as UTF-8.
+    return attachment_response(filename, "text/csv; charset=utf-8", ("\ufeff" + buffer.getvalue()).encode())
 
 
 @staff_required
@@ -150,3 +195,32 @@ def code_revoke(request: HttpRequest, session_id: int, credential_id: int) -> Ht
     url = reverse("scoring:codes", args=[session.pk])
     page = request.POST.get("page", "")
     return redirect(f"{url}?page={page}" if page.isdigit() else url)
+
+
+@staff_required
+@require_POST
+def codes_revoke_unused(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Revoke every unused code of a group (group=<id>) or of one issue (batch=<id>) at once."""
+    session = session_in_scope(request, session_id)
+    scheme = scheme_of(session)
+    if scheme is None:
+        return no_scheme(request, session)
+    group = EvaluatorGroup.objects.filter(scheme=scheme, pk=_int(request.POST.get("group"))).first()
+    batch = (
+        IssueBatch.objects.filter(session=session, pk=_int(request.POST.get("batch")))
+        .select_related("group")
+        .first()
+    )
+    try:
+        revoked = services.credentials_revoke_unused(
+            actor=request.user, session=session, group=group, batch=batch
+        )
+    except ScoringError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(count)s unused codes have been revoked.") % {"count": revoked})
+    return redirect("scoring:codes", session.pk)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None

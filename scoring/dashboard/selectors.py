@@ -128,6 +128,12 @@ def results_url(session: Session) -> str:
         return ""
 
 
+def _top(ranking: list[dict], top: int) -> list[dict]:
+    """The first ``top`` ranks, with everyone sharing the last of them (1, 2, 2, 2 are a top three)."""
+    ranked = [r for r in ranking if r.get("rank") is not None]
+    return [r for r in ranked if r["rank"] <= top]
+
+
 def session_rows(sessions: QuerySet, top: int = TOP) -> list[SessionRow]:
     """Every session of the queryset with turnout and its published ranking: six queries whatever the
     number of sessions, reporters or ballots."""
@@ -165,7 +171,7 @@ def session_rows(sessions: QuerySet, top: int = TOP) -> list[SessionRow]:
     wanted: set[int] = set()
     for session_id, data in snapshots.items():
         ranking, _all = _snapshot_reporters(data or {})
-        tops[session_id] = [r for r in ranking if r.get("rank") is not None][:top]
+        tops[session_id] = _top(ranking, top)
         wanted.update(_report_id(r["reporter"]) for r in tops[session_id])
     wanted.discard(None)
     names = {

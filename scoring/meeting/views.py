@@ -26,6 +26,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import segno
 from django.conf import settings
@@ -50,6 +51,7 @@ from scoring.errors import ScoringError
 from scoring.meeting import services as meeting_services
 from scoring.preflight import services as preflight_services
 from scoring.results.models import ComponentScore, ResultSnapshot
+from scoring.results.rows import tie_texts
 from scoring.schemes.models import GRADE_LABELS, Scheme, ScoringStatus
 
 RANKING_CACHE_SECONDS = 600
@@ -408,10 +410,17 @@ class RankingRow:
     composite: str
     grade: str  # tally.Grade value, "" when there is none
     bar: int  # percent of the full score
+    reporter: str = ""  # the tally's reporter key
+    ties: tuple[tally.TieNote, ...] = ()  # against neighbours with the same displayed score
+    first_group: str = ""  # the first group's name, for the tie-break in words
 
     @property
     def grade_label(self) -> str:
         return str(GRADE_LABELS[tally.Grade(self.grade)]) if self.grade else ""
+
+    def tie_texts(self, shown: set[str]) -> list[str]:
+        """The tie notes against neighbours already revealed (a hidden row gives nothing away)."""
+        return tie_texts(tuple(note for note in self.ties if note.other in shown), self.first_group)
 
 
 def _screen_session(token: str) -> Session:
@@ -431,9 +440,18 @@ def _bar(composite: object) -> int:
     return 0 if composite is None else max(0, min(100, round(float(composite) * 100 / BAR_FULL_SCORE)))
 
 
+def _first_group(scheme: Scheme) -> tuple[str, str]:
+    """The first group's tally key and name ('' when the scheme has none)."""
+    first = scheme.groups.order_by("order", "pk").first()
+    return (selectors.group_key(first.pk), first.name) if first else ("", "")
+
+
 def _rows_from_tally(session: Session) -> list[RankingRow]:
     data = selectors.session_tally(session)
     names = selectors.secretary_names(session, data.reports)
+    groups = list(data.scheme.groups.all())
+    first_key, first_name = (selectors.group_key(groups[0].pk), groups[0].name) if groups else ("", "")
+    ties = tally.tie_notes(tally.ranked_lines(data.result.ranking, first_key)) if groups else {}
     rows = []
     for result in data.result.ranking:
         report = data.report_for(result.reporter)
@@ -445,6 +463,9 @@ def _rows_from_tally(session: Session) -> list[RankingRow]:
                 composite=tally.fmt(result.composite_exact),
                 grade=str(result.grade) if result.grade else "",
                 bar=_bar(result.composite_exact),
+                reporter=result.reporter,
+                ties=ties.get(result.reporter, ()),
+                first_group=first_name,
             )
         )
     return rows
@@ -455,6 +476,8 @@ def _rows_from_snapshot(session: Session, snapshot: ResultSnapshot) -> list[Rank
     reports = {selectors.report_key(r.pk): r for r in selectors.session_reports(session)}
     names = selectors.secretary_names(session, list(reports.values()))
     results = {entry["reporter"]: entry for entry in snapshot.data["reporters"]}
+    first_key, first_name = _first_group(session.scheme)
+    ties = tally.tie_notes([_snapshot_line(results[key], first_key) for key in snapshot.data["ranking"]])
     rows = []
     for key in snapshot.data["ranking"]:
         entry, report = results[key], reports.get(key)
@@ -467,9 +490,29 @@ def _rows_from_snapshot(session: Session, snapshot: ResultSnapshot) -> list[Rank
                 composite=tally.fmt(composite),
                 grade=entry["grade"] or "",
                 bar=_bar(composite),
+                reporter=key,
+                ties=ties.get(key, ()),
+                first_group=first_name,
             )
         )
     return rows
+
+
+def _snapshot_line(entry: dict, first_key: str) -> tally.RankedLine:
+    """The tie-break inputs of one published reporter (the snapshot keeps 28 significant digits)."""
+    first = entry["group_scores"].get(first_key, {})
+
+    def exact(value: str | None) -> Fraction | None:
+        return None if value is None else Fraction(Decimal(value))
+
+    return tally.RankedLine(
+        reporter=entry["reporter"],
+        rank=entry["rank"],
+        composite=exact(entry["composite"]),
+        good_share=exact(entry.get("good_share")) or Fraction(0),
+        first_group=exact(first.get("score")),
+        first_group_visible=bool(first.get("breakdown_visible")),
+    )
 
 
 def _aggregate(queryset, group: str, expression) -> Subquery:
@@ -529,6 +572,8 @@ def _results_context(session: Session, scheme: Scheme | None) -> dict:
         return {"revealed": [], "hidden": range(total), "total": total} | _columns(total)
     rows = _ranking(session)
     shown = rows[len(rows) - min(session.revealed_rows, len(rows)) :]
+    keys = {row.reporter for row in shown}
+    shown = [(row, row.tie_texts(keys)) for row in shown]
     return {"revealed": shown, "hidden": range(len(rows) - len(shown)), "total": len(rows)} | _columns(
         len(rows)
     )

@@ -17,7 +17,7 @@ from reviews.meeting.models import Comment, Question
 from reviews.scope import ensure_can_manage
 from scoring.ballots.models import Ballot, PendingBallot
 from scoring.ballots.services import lock_scheme
-from scoring.codes.models import Credential
+from scoring.codes.models import Credential, IssueBatch
 from scoring.errors import ScoringError
 from scoring.paper.models import PaperBallot, ScanBatch, ScannedPage
 from scoring.results.models import ResultSnapshot
@@ -104,6 +104,8 @@ def rehearsal_clear(*, actor, session: Session) -> dict[str, int]:
     PendingBallot.objects.filter(session=session).delete()
     ResultSnapshot.objects.filter(session=session).delete()
     Credential.objects.filter(pk__in=[c.pk for c in codes]).delete()
+    # Their issues too: a form replaying one must not hand out codes that no longer exist.
+    IssueBatch.objects.filter(session=session, first_serial__in=[c.serial for c in codes]).delete()
     Report.objects.filter(session=session).update(stage=ReportStage.PENDING, stage_started_at=None)
     scheme.scoring_status = ScoringStatus.NOT_OPEN
     scheme.save(update_fields=["scoring_status"])

@@ -16,6 +16,8 @@ from scoring.results.rows import (
     quorum_sentence,
     ranking_rows,
     scheme_groups,
+    session_tie_notes,
+    tie_rule,
 )
 from scoring.schemes.models import EvaluatorGroup, ScoringStatus
 
@@ -36,6 +38,7 @@ def results_bulletin_html(data: selectors.SessionTally) -> str:
     session = data.session
     result = data.result
     groups = scheme_groups(data)
+    ties = session_tie_notes(data)
     rows = [
         {
             "rank": "" if line.result.rank is None else line.result.rank,
@@ -44,6 +47,7 @@ def results_bulletin_html(data: selectors.SessionTally) -> str:
             "onsite": tally.fmt(line.result.onsite_exact),
             "composite": tally.fmt(line.result.composite_exact),
             "grade": grade_label(line.result.grade) or "—",
+            "ties": ties.get(line.result.reporter, []),
         }
         for line in ranking_rows(data)
     ]
@@ -74,6 +78,7 @@ def results_bulletin_html(data: selectors.SessionTally) -> str:
             grade_counts=_reporters_per_grade(data),
             said=_said_on_the_spot(data),
             hidden=hidden,
+            tie_rule=tie_rule(),
             digest=_("Ballot digest: %(digest)s (the results can be recomputed from the ballots and checked)")
             % {"digest": result.digest[:16]},
         ),
@@ -81,12 +86,13 @@ def results_bulletin_html(data: selectors.SessionTally) -> str:
 
 
 def _said_on_the_spot(data: selectors.SessionTally) -> list[dict]:
-    """Per reporter in speaking order: its questions (with answers) and comments, for the bulletin."""
+    """Per reporter in rank order (as the table above): its questions (with answers) and comments."""
     questions = Question.objects.filter(report__session=data.session).order_by("report__order", "order")
     comments = MeetingComment.objects.filter(report__session=data.session).order_by("report__order", "id")
-    by_report: dict[int, dict] = {
-        report.pk: {"report": report, "questions": [], "comments": []} for report in data.reports
-    }
+    by_report: dict[int, dict] = {}
+    for result in data.result.ranking:
+        report = data.report_for(result.reporter)
+        by_report[report.pk] = {"report": report, "rank": result.rank, "questions": [], "comments": []}
     for question in questions:
         by_report[question.report_id]["questions"].append(question)
     for comment in comments:

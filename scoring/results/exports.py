@@ -32,6 +32,8 @@ from scoring.results.rows import (
     ranking_rows,
     reporter_notes,
     scheme_groups,
+    session_tie_notes,
+    tie_rule,
 )
 from scoring.schemes.models import EvaluatorGroup, ModeChoice
 
@@ -209,9 +211,15 @@ def _ranking_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[Ra
     _title_row(sheet, data, len(headers))
     _header_row(sheet, headers, widths)
 
+    ties = session_tie_notes(data)
     for line in rows:
         result = line.result
         key = selectors.report_key(line.report.pk)
+        blank = [
+            f"{group.name}：{note}"
+            for group in groups
+            if (note := group_score_note(data, result.group_scores[selectors.group_key(group.pk)]))
+        ]
         values: list[tuple[object, str, str]] = [
             (result.rank, "", ""),
             (line.organisation, "", ""),
@@ -234,14 +242,16 @@ def _ranking_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[Ra
         if opinions is not None:
             counts = opinions.get(line.report.pk, {})
             values += [(counts.get(value, 0), "", "") for value in Satisfaction.values]
-        values.append(("；".join(reporter_notes(data, result)), "", ""))
+        notes = ties.get(result.reporter, []) + reporter_notes(data, result) + blank
+        values.append(("；".join(notes), "", ""))
         row = sheet.max_row + 1
         for column, (value, number_format, note) in enumerate(values, start=1):
             _put(sheet, row, column, value, number_format=number_format, note=note)
         sheet.cell(row=row, column=1).alignment = _CENTER
         sheet.cell(row=row, column=grade_column).alignment = _CENTER
 
-    notes = [note] if (note := hidden_scores_note(data)) else []
+    notes = [tie_rule()]
+    notes += [note] if (note := hidden_scores_note(data)) else []
     notes.append(quorum_sentence(data))
     notes.append(
         _("Ballot digest %(digest)s: the results can be recomputed from the ballots and checked.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
@@ -58,10 +59,10 @@ def hidden_note(data: selectors.SessionTally) -> str:
 
 def group_score_note(data: selectors.SessionTally, score: tally.GroupScore) -> str:
     """Why a group's mean is left out ('' when it is shown)."""
-    if not score.breakdown_visible:
-        return hidden_note(data)
     if score.score_exact is None:
         return _("No valid vote")
+    if not score.breakdown_visible:
+        return hidden_note(data)
     return ""
 
 
@@ -136,3 +137,57 @@ def reporter_notes(data: selectors.SessionTally, result: tally.ReporterResult) -
     if result.needs_talk:
         notes.append(_("Talk required"))
     return notes
+
+
+# ---------------------------------------------------------------------------------------------------
+# Ties explained (the tally decides; these words say it)
+
+
+def tie_rule() -> str:
+    """The ranking rule, in one sentence for under a ranking table."""
+    return _(
+        "Ranked by composite score; equal scores are separated by the share of Good votes, then by the "
+        "first evaluator group's score; reporters equal on all three share a rank."
+    )
+
+
+def _differing(mine: Fraction, theirs: Fraction, places: int, scale: int = 1) -> tuple[str, str]:
+    """The two values with as many decimals as it takes to tell them apart (up to 6)."""
+    while places < 6 and tally.fmt(mine * scale, places) == tally.fmt(theirs * scale, places):
+        places += 1
+    return tally.fmt(mine * scale, places), tally.fmt(theirs * scale, places)
+
+
+def tie_text(note: tally.TieNote, first_group_name: str) -> str:
+    """One tie note in words, from the reporter's side ("mine vs theirs")."""
+    if note.by is tally.TieBreak.EXACT:
+        return _("Tied")
+    if note.mine is None or note.theirs is None:
+        return _("Separated by the score from %(group)s (not published)") % {"group": first_group_name}
+    if note.by is tally.TieBreak.GOOD_SHARE:
+        mine, theirs = _differing(note.mine, note.theirs, 1, 100)
+        return _("Share of Good votes %(mine)s%% vs %(theirs)s%%") % {"mine": mine, "theirs": theirs}
+    if note.by is tally.TieBreak.FIRST_GROUP:
+        mine, theirs = _differing(note.mine, note.theirs, 2)
+        return _("Score from %(group)s %(mine)s vs %(theirs)s") % {
+            "group": first_group_name,
+            "mine": mine,
+            "theirs": theirs,
+        }
+    mine, theirs = _differing(note.mine, note.theirs, 3)
+    return _("Composite score %(mine)s vs %(theirs)s") % {"mine": mine, "theirs": theirs}
+
+
+def tie_texts(notes: tuple[tally.TieNote, ...], first_group_name: str) -> list[str]:
+    """A reporter's tie notes in words, each said once (a reporter tied with both neighbours: "Tied")."""
+    return list(dict.fromkeys(tie_text(note, first_group_name) for note in notes))
+
+
+def session_tie_notes(data: selectors.SessionTally) -> dict[str, list[str]]:
+    """Per reporter key: the tie notes of a session's tally, in words."""
+    groups = scheme_groups(data)
+    if not groups:
+        return {}
+    first = groups[0]
+    lines = tally.ranked_lines(data.result.ranking, selectors.group_key(first.pk))
+    return {key: tie_texts(notes, first.name) for key, notes in tally.tie_notes(lines).items()}

@@ -25,6 +25,7 @@ from reviews.meeting.models import Comment as MeetingComment
 from reviews.meeting.models import Question, Satisfaction
 from reviews.scope import staff_required
 from scoring import selectors, tally
+from scoring.codes.models import Credential
 from scoring.errors import ScoringError
 from scoring.exports import PDF
 from scoring.overview.views import percent, turnout_rows
@@ -32,6 +33,7 @@ from scoring.results import documents, services
 from scoring.results.exports import ResultsWorkbook
 from scoring.results.forms import ComponentScoresForm
 from scoring.results.models import ComponentScore, ResultSnapshot
+from scoring.results.rows import quorum_sentence, session_tie_notes, tie_rule
 from scoring.schemes.models import GRADE_LABELS, EvaluatorGroup, Scheme, ScoringStatus
 from scoring.staff import no_scheme, scheme_of, session_in_scope
 
@@ -119,6 +121,8 @@ class GroupCell:
 
     @property
     def text(self) -> str:
+        if self.score.score_exact is None:
+            return _("No valid vote")  # not "fewer than 5 ballots": there is nothing to hide
         return tally.fmt(self.score.score_exact) if self.visible else self.hidden_text
 
     @property
@@ -135,6 +139,7 @@ class ResultRow:
     components: list[str]
     missing_groups: list[str]
     missing_components: list[str]
+    ties: list[str]
 
     @property
     def onsite(self) -> str:
@@ -167,6 +172,7 @@ def _result_rows(data: selectors.SessionTally) -> list[ResultRow]:
     values = selectors.component_scores(scheme)
     secretaries = selectors.secretary_names(data.session, data.reports)
     hidden = _("Fewer than %(count)s ballots, not shown") % {"count": scheme.breakdown_min_ballots}
+    ties = session_tie_notes(data)
     rows = []
     for result in data.result.ranking:
         report = data.report_for(result.reporter)
@@ -194,6 +200,7 @@ def _result_rows(data: selectors.SessionTally) -> list[ResultRow]:
                 components=[tally.fmt(entered.get(selectors.component_key(c.pk))) for c in components],
                 missing_groups=[group_names[key] for key in result.missing_groups],
                 missing_components=[component_names[key] for key in result.missing_components],
+                ties=ties.get(result.reporter, []),
             )
         )
     return rows
@@ -243,6 +250,8 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
         "snapshot": snapshot,
         "snapshot_matches": services.snapshot_matches(snapshot) if snapshot else None,
         "uses_grades": tally.Mode(scheme.mode).uses_grades,
+        "tie_rule": tie_rule(),
+        "unused_codes": Credential.objects.filter(session=session, used=False, revoked=False).count(),
     }
     context["breakdowns"] = _with_meeting_record(session, scheme, context["rows"])
     return render(request, "scoring/results/results.html", context)
@@ -271,9 +280,36 @@ def _with_meeting_record(session: Session, scheme: Scheme, rows: list) -> list[t
 
 
 @staff_required
+@require_GET
+def results_publish_confirm(request: HttpRequest, session_id: int) -> HttpResponse:
+    """发布结果, step one: what publishing will freeze (every rank, score and grade; the digest)."""
+    session = session_in_scope(request, session_id)
+    status = Scheme.objects.filter(session=session).values_list("scoring_status", flat=True).first()
+    if status != ScoringStatus.CLOSED:
+        messages.error(request, _("Close scoring before publishing the results."))
+        return redirect("scoring:results", session.pk)
+    if ResultSnapshot.objects.filter(session=session).exists():
+        messages.info(request, _("The results of this session are already published."))
+        return redirect("scoring:results", session.pk)
+    data = selectors.session_tally(session)
+    context = {
+        "session": session,
+        "scheme": data.scheme,
+        "tab": "results",
+        "data": data,
+        "rows": _result_rows(data),
+        "quorum": quorum_sentence(data),
+        "tie_rule": tie_rule(),
+    }
+    return render(request, "scoring/results/publish_confirm.html", context)
+
+
+@staff_required
 @require_POST
 def results_publish(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_in_scope(request, session_id)
+    if request.POST.get("confirm") != "yes":
+        return redirect("scoring:publish_confirm", session.pk)  # publishing is always confirmed first
     try:
         snapshot = services.results_publish(actor=request.user, session=session)
     except Scheme.DoesNotExist:

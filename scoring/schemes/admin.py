@@ -29,7 +29,7 @@ class _SchemeRowInline(ScopedInline):
 
 class EvaluatorGroupInline(_SchemeRowInline):
     model = EvaluatorGroup
-    fields = ["name", "weight", "anonymous", "order", "paper_issued"]
+    fields = ["name", "weight", "anonymous", "order", "paper_issued", "expected_delegates"]
 
 
 class CriterionInline(_SchemeRowInline):

@@ -77,7 +77,7 @@ class _RowForm(forms.ModelForm):
 class GroupForm(_RowForm):
     class Meta:
         model = EvaluatorGroup
-        fields = ["name", "weight", "anonymous", "order", "paper_issued"]
+        fields = ["name", "weight", "anonymous", "order", "paper_issued", "expected_delegates"]
 
 
 class CriterionForm(_RowForm):

@@ -151,6 +151,11 @@ class EvaluatorGroup(models.Model):
     anonymous = models.BooleanField(_("anonymous"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     paper_issued = models.PositiveIntegerField(_("paper forms issued"), default=0)
+    expected_delegates = models.PositiveIntegerField(
+        _("expected delegates"),
+        default=0,
+        help_text=_("How many delegates this group should have (0: not set). Issuing more codes asks first."),
+    )
 
     class Meta:
         verbose_name = _("evaluator group")

@@ -157,7 +157,7 @@ def scheme_save(*, actor, scheme: Scheme) -> Scheme:
 # Editing a whole scheme at once: settings, groups, items and components; all or nothing.
 
 ROW_FIELDS = {
-    EvaluatorGroup: ["name", "weight", "anonymous", "order", "paper_issued"],
+    EvaluatorGroup: ["name", "weight", "anonymous", "order", "paper_issued", "expected_delegates"],
     Criterion: ["name", "description", "max_points", "order"],
     Component: ["name", "share", "order"],
 }
