@@ -30,6 +30,7 @@ from reviews.audit import services as audit
 from reviews.orgs import services, xlsx_limits
 from reviews.orgs.models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
 from reviews.scope import scope_root
+from reviews.spreadsheets import workbook_bytes
 
 ORG_SHEET = "党组织"
 ORG_CODE, ORG_NAME, ORG_SHORT_NAME, ORG_PARENT, ORG_KIND, ORG_SECTOR = (
@@ -1008,9 +1009,7 @@ def build_template_workbook() -> bytes:
     _dropdown(orgs, f"E2:E{last}", KIND_WORDS)
     _dropdown(orgs, f"F2:F{last}", SECTOR_WORDS)
     _dropdown(secretaries, f"C2:C{last}", GENDER_WORDS)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _fill(sheet, headers, rows, *, widths) -> None:

@@ -8,7 +8,6 @@ Building the sheet is a fixed number of queries however many items there are.
 from __future__ import annotations
 
 import datetime
-import io
 
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
@@ -23,6 +22,7 @@ from reviews.downloads import safe_filename
 from reviews.orgs.models import Appointment
 from reviews.rectification import services as services_rectification
 from reviews.rectification.models import OWING_STATUSES, RectificationEvent, RectificationEventKind
+from reviews.spreadsheets import workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -236,8 +236,9 @@ def ledger_workbook(items: QuerySet, title_lines: list[str], today: datetime.dat
     _header_row(sheet, headers)
     header_row = sheet.max_row
     overdue_column = 14
+    row = header_row
     for values in ledger_rows(items, today):
-        row = sheet.max_row + 1
+        row += 1
         for column, value in enumerate(values, start=1):
             if isinstance(value, datetime.datetime):
                 number_format = DATETIME_FORMAT
@@ -250,8 +251,6 @@ def ledger_workbook(items: QuerySet, title_lines: list[str], today: datetime.dat
             sheet.cell(row=row, column=column).alignment = _CENTER
         if values[overdue_column - 1] == _("Yes"):
             sheet.cell(row=row, column=overdue_column).font = _OVERDUE_FONT
-    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{max(sheet.max_row, header_row)}"
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{row}"
     _print_setup(sheet, header_row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

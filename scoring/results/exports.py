@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from fractions import Fraction
 
@@ -19,6 +18,7 @@ from reviews.cycles.models import Session
 from reviews.downloads import safe_filename
 from reviews.meeting.models import Comment as MeetingComment
 from reviews.meeting.models import Question, Satisfaction
+from reviews.spreadsheets import workbook_bytes
 from scoring import selectors, tally
 from scoring.exports import PDF, XLSX, Export
 from scoring.results import documents
@@ -116,9 +116,7 @@ def results_workbook(data: selectors.SessionTally) -> bytes:
     _breakdown_sheet(workbook.create_sheet(), data, rows)
     _groups_sheet(workbook.create_sheet(), data)
     _questions_sheet(workbook.create_sheet(), data, rows)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _title_row(sheet: Worksheet, data: selectors.SessionTally, columns: int) -> None:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from reviews.cycles.models import Session
+from reviews.spreadsheets import csv_cell
 from scoring import errors as scoring_errors
 from scoring.codes import services as codes_services
 from scoring.codes.documents import code_slips_pdf, site_url, vote_url
@@ -32,10 +33,10 @@ def codes_csv(issued: list[codes_services.IssuedCode], base_url: str | None = No
         writer.writerow(
             [
                 f"{code.serial:04d}",
-                code.group.name,
+                csv_cell(code.group.name),
                 code.short_display,
                 vote_url(code.token, base_url),
-                code.delegate_name,
+                csv_cell(code.delegate_name),
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")
