@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from reviews.cycles.models import Session
 from reviews.downloads import attachment_response
 from reviews.scope import get_visible_or_404, staff_required
+from reviews.spreadsheets import csv_cell
 from scoring.codes import documents, services, tokens
 from scoring.codes.documents import vote_url
 from scoring.codes.forms import IssueCodesForm
@@ -164,7 +165,13 @@ def _codes_csv(group: EvaluatorGroup, issued: list[services.IssuedCode]) -> Http
     writer.writerow([_("Slip number"), _("Code"), _("QR address"), _("Delegate"), _("Evaluator group")])
     for code in issued:
         writer.writerow(
-            [f"{code.serial:04d}", code.short_display, vote_url(code.token), code.delegate_name, group.name]
+            [
+                f"{code.serial:04d}",
+                code.short_display,
+                vote_url(code.token),
+                csv_cell(code.delegate_name),
+                csv_cell(group.name),
+            ]
         )
     filename = _("Scoring codes %(group)s No. %(first)s-%(last)s.csv") % {
         "group": group.name,

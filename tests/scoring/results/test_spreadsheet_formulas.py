@@ -85,3 +85,22 @@ def test_the_codes_csv_puts_an_apostrophe_before_a_formula_looking_name(scored_c
     )
     rows = list(csv.reader(io.StringIO(codes_csv(issued).decode("utf-8-sig"))))
     assert [row[-1] for row in rows[1:]] == ["'=1+1", "'@x", "张三"]
+
+
+def test_the_codes_csv_of_the_codes_page_puts_an_apostrophe_too(client, scored):
+    from django.urls import reverse
+
+    from scoring.schemes.models import EvaluatorGroup
+
+    EvaluatorGroup.objects.filter(pk=scored.delegates.pk).update(anonymous=False)
+    client.force_login(scored.county_staff)
+    data = {
+        "group": scored.delegates.pk,
+        "names": "=1+1\n张三",
+        "count": "",
+        "issue_key": "f1",
+        "format": "csv",
+    }
+    response = client.post(reverse("scoring:codes_issue", args=[scored.session.pk]), data)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row[3] for row in rows[1:]] == ["'=1+1", "张三"]
