@@ -899,7 +899,9 @@ def _separation(mine: RankedLine, theirs: RankedLine, above: bool) -> TieNote:
     if mine.good_share != theirs.good_share:
         return note(by=TieBreak.GOOD_SHARE, mine=mine.good_share, theirs=theirs.good_share)
     if mine.key != theirs.key:
-        if mine.first_group_visible and theirs.first_group_visible:
+        # Numbers only when both are shown and both exist (a group may have no valid vote for one).
+        shown = mine.first_group_visible and theirs.first_group_visible
+        if shown and mine.first_group is not None and theirs.first_group is not None:
             return note(by=TieBreak.FIRST_GROUP, mine=mine.first_group, theirs=theirs.first_group)
         return note(by=TieBreak.FIRST_GROUP)
     return note(by=TieBreak.EXACT)

@@ -90,3 +90,11 @@ def test_any_tally_notes_exactly_the_neighbours_whose_displayed_scores_match(ses
             assert note.above == (ranked.index(theirs) < ranked.index(mine))
             if note.mine is not None:
                 assert (note.mine < note.theirs) == note.above
+
+
+def test_a_first_group_without_a_valid_vote_separates_without_a_number():
+    # Found by hypothesis: one reporter's first group gave no valid vote, the other's did.
+    notes = tie_notes([line("a", 1, "80", first="60"), line("b", 2, "80", first=None)])
+    (upper,), (lower,) = notes["a"], notes["b"]
+    assert (upper.by, upper.mine, upper.theirs) == (TieBreak.FIRST_GROUP, None, None)
+    assert (lower.by, lower.above) == (TieBreak.FIRST_GROUP, True)
