@@ -1,6 +1,7 @@
 """A county session ready for scoring: the default scheme, codes for both groups, scoring open."""
 
 import pytest
+from django.db import transaction
 
 from reviews.cycles.models import Session
 from scoring.ballots import services as ballots_services
@@ -16,10 +17,10 @@ def count_held_ballots() -> None:
 
     Refusal tests call it too, so "no ballot stored" also means "none held".
     """
-    for session in Session.objects.filter(pk__in=PendingBallot.objects.values("session")).select_related(
-        "scheme"
-    ):
-        ballots_services.ballots_release(session=session, scheme=session.scheme)
+    held = Session.objects.filter(pk__in=PendingBallot.objects.values("session")).select_related("scheme")
+    for session in held:
+        with transaction.atomic():  # as inside the close; tests with real transactions have none around
+            ballots_services.ballots_release(session=session, scheme=session.scheme)
 
 
 class ScoredWorld(World):
