@@ -25,7 +25,10 @@ run: setup
 	@echo ""
 	@echo "  Shuzhi: $(SITE_URL)/   staff login: demo / shuzhi-demo   (admin: admin / shuzhi-admin)"
 	@echo ""
-	@SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
+	@# The background-job worker runs beside the server and stops with it.
+	@SITE_URL=$(SITE_URL) $(PY) manage.py db_worker --no-reload -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
 	@bash scripts/system-deps.sh test

@@ -19,3 +19,9 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_roles_after_migrate, dispatch_uid="reviews.roles_ensure")
+        from importlib import import_module
+
+        from django.conf import settings
+
+        for module in settings.JOBS_EXTRA_MODULES:  # more job kinds (tests register theirs so)
+            import_module(module)

@@ -25,6 +25,11 @@ from reviews.findings.models import (
     Finding,
     FindingSource,
 )
+from reviews.jobs.models import (
+    Job,
+    JobStatus,
+    WorkerHeartbeat,
+)
 from reviews.meeting.models import (
     AskerRole,
     Comment,
@@ -87,6 +92,8 @@ __all__ = [
     "FollowUpOutcome",
     "FollowUpReview",
     "Gender",
+    "Job",
+    "JobStatus",
     "Organisation",
     "OrganisationKind",
     "OrganisationQuerySet",
@@ -114,6 +121,7 @@ __all__ = [
     "TopicCall",
     "TopicCategory",
     "TopicSuggestion",
+    "WorkerHeartbeat",
     "new_call_token",
     "new_screen_token",
     "private_storage",

@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "shuzhi.apps.ShuzhiConfig",
     "reviews",
     "scoring",
+    # After `reviews`, whose db_worker (reviews/management/commands) adds heartbeats and recovery.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -279,3 +282,26 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
+
+# Background jobs (reviews/jobs/): django-tasks with its database backend; the worker is
+# `manage.py db_worker` (several may run, on any server: they claim tasks with row locks).
+TASKS = {
+    "default": {
+        "BACKEND": os.getenv("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# Progress of a running job is written here (small JSON files), so a page sees it while the job's own
+# transaction is still open, on SQLite as on PostgreSQL. Several servers: put it on the shared volume.
+JOBS_PROGRESS_DIR = Path(os.getenv("JOBS_PROGRESS_DIR", BASE_DIR / "var" / "jobs"))
+# A running job whose worker has not been heard of for this long was interrupted (a restart, a crash):
+# it is queued once more, then marked failed.
+JOB_STALE_SECONDS = envint("JOB_STALE_SECONDS", "60")
+# How often a worker (and a running job) says it is alive.
+JOB_HEARTBEAT_SECONDS = envint("JOB_HEARTBEAT_SECONDS", "5")
+# A job's result file (slips carry codes' secrets) is deleted this many hours after it is finished.
+JOB_RESULT_HOURS = envint("JOB_RESULT_HOURS", "24")
+# manage.py healthcheck: the newest worker heartbeat and the oldest queued job may be this old.
+# Modules imported at start-up that register more job kinds (the tests' worker processes use it).
+JOBS_EXTRA_MODULES = envlist("JOBS_EXTRA_MODULES", "")
+HEALTH_WORKER_SECONDS = envint("HEALTH_WORKER_SECONDS", "60")
+HEALTH_QUEUE_SECONDS = envint("HEALTH_QUEUE_SECONDS", "300")

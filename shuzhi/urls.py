@@ -40,4 +40,5 @@ urlpatterns = [
     path("handover/", include("reviews.handover.urls")),
     path("rectification/", include("reviews.rectification.urls")),
     path("dashboard/", include("scoring.dashboard.urls")),
+    path("jobs/", include("reviews.jobs.urls")),
 ]

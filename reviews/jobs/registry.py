@@ -1,0 +1,59 @@
+"""The kinds of background job: `register(kind, title, runner)` once per kind, at import time.
+
+A runner is `runner(job, progress, out) -> (filename, content_type, data)`: it calls `progress(done,
+total)` now and then (an optional third argument is a phase line of its own), and either returns the
+file's bytes as `data` or writes them into `out` (a binary file) and returns None as `data`. Raising
+`JobRefused(message)` fails the job with that (translated) message; any other exception fails it with a
+general one (the traceback goes to the log).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+Progress = Callable[..., None]
+Runner = Callable[[Any, Progress, IO[bytes]], tuple[str, str, bytes | None]]
+
+
+class JobRefused(Exception):
+    """A runner's refusal: the job fails with this message, shown to its creator."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class JobKind:
+    kind: str
+    title: str  # lazily translated
+    runner: Runner
+    # The phase line while running, with %(done)s and %(total)s (lazily translated): "已生成 120 / 300 张".
+    phase: str = ""
+    # Called (in a transaction) when a job of this kind has failed for good: undo what must not stay.
+    on_failed: Callable[[Any], None] | None = None
+    # Where 重新发起 leads for a kind that is not simply run again (e.g. back to its form).
+    retry_url: Callable[[Any], str] | None = None
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def register(
+    kind: str,
+    title: str,
+    runner: Runner,
+    *,
+    phase: str = "",
+    on_failed: Callable[[Any], None] | None = None,
+    retry_url: Callable[[Any], str] | None = None,
+) -> JobKind:
+    job_kind = JobKind(
+        kind=kind, title=title, runner=runner, phase=phase, on_failed=on_failed, retry_url=retry_url
+    )
+    _KINDS[kind] = job_kind
+    return job_kind
+
+
+def kind_of(kind: str) -> JobKind | None:
+    return _KINDS.get(kind)
