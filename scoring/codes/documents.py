@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import segno
@@ -52,11 +53,21 @@ class Slip:
         return _("No. %(serial)s") % {"serial": f"{self.code.serial:04d}"}
 
 
-def code_slips_html(session: Session, issued: list[IssuedCode], base_url: str | None = None) -> str:
-    slips = [
-        Slip(code=code, url=(url := vote_url(code.token, base_url)), svg=mark_safe(qr_svg(url)))
-        for code in issued
-    ]
+def code_slips_html(
+    session: Session,
+    issued: list[IssuedCode],
+    base_url: str | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> str:
+    total = len(issued)
+    step = max(1, total // 100)  # about every 1 % of the slips
+    slips = []
+    for done, code in enumerate(issued, start=1):
+        url = vote_url(code.token, base_url)
+        slips.append(Slip(code=code, url=url, svg=mark_safe(qr_svg(url))))
+        if progress is not None and (done % step == 0 or done == total):
+            progress(done, total)
     pages = [slips[start : start + SLIPS_PER_PAGE] for start in range(0, len(slips), SLIPS_PER_PAGE)]
     entry = f"{site_url(base_url)}/vote/"
     return render_to_string(
@@ -70,6 +81,15 @@ def code_slips_html(session: Session, issued: list[IssuedCode], base_url: str | 
     )
 
 
-def code_slips_pdf(session: Session, issued: list[IssuedCode], base_url: str | None = None) -> bytes:
-    """A4 sheets of 2 × 5 slips with dashed cut lines; each slip: QR link, typeable code, serial."""
-    return render_pdf(code_slips_html(session, issued, base_url))
+def code_slips_pdf(
+    session: Session,
+    issued: list[IssuedCode],
+    base_url: str | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """A4 sheets of 2 × 5 slips with dashed cut lines; each slip: QR link, typeable code, serial.
+
+    `progress(done, total)` is told of the slips drawn (QR codes, about half the time), for a job.
+    """
+    return render_pdf(code_slips_html(session, issued, base_url, progress=progress))
