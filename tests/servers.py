@@ -134,10 +134,14 @@ class AppServers:
         return self
 
     def start_web(self, workers: int = 2, threads: int = 4) -> int:
+        """Start one gunicorn on a free port (its own address is the SITE_URL on slips) and wait for it."""
         port = free_port()
-        process = subprocess.Popen(gunicorn(port, workers, threads), cwd=ROOT, env=self.env)
+        env = {"SITE_URL": f"http://127.0.0.1:{port}"} | self.env
+        process = subprocess.Popen(gunicorn(port, workers, threads), cwd=ROOT, env=env)
         self.running.append(process)
         wait_for(port, process)
+        for _ in range(workers * 2):  # the first request of a worker imports the views: not in a test's time
+            HttpClient(port).get("/accounts/login/")
         return port
 
     def __exit__(self, *exc) -> None:
