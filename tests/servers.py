@@ -19,6 +19,7 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.parse
@@ -159,10 +160,14 @@ class AppServers:
 class HttpClient:
     """One browser without a browser: a cookie jar, CSRF from the pages, forms and files posted."""
 
-    def __init__(self, port: int, *, forwarded_for: str = "", cookies: dict[str, str] | None = None):
+    def __init__(
+        self, port: int, *, forwarded_for: str = "", cookies: dict[str, str] | None = None, tls: bool = False
+    ):
         self.port = port
         self.forwarded_for = forwarded_for
         self.cookies: dict[str, str] = dict(cookies or {})
+        self.tls = tls  # HTTPS with a self-signed certificate (nginx in front)
+        self.origin = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         headers = dict(headers or {})
@@ -170,7 +175,11 @@ class HttpClient:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if self.forwarded_for:
             headers["X-Forwarded-For"] = self.forwarded_for
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        if self.tls:
+            unverified = ssl._create_unverified_context()  # the test's own self-signed certificate
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=60, context=unverified)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
@@ -191,7 +200,7 @@ class HttpClient:
         return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content)[1].decode()
 
     def post(self, path: str, data: dict, files: dict[str, tuple[str, bytes, str]] | None = None, **headers):
-        headers.setdefault("Referer", f"http://127.0.0.1:{self.port}{path}")
+        headers.setdefault("Referer", f"{self.origin}{path}")
         if files:
             boundary = "shuzhi" + secrets.token_hex(8)
             parts = []
