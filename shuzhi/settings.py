@@ -220,7 +220,12 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
         if DEBUG
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # A few keys per session in use (screen, ranking, clerk): room for a province's meeting days.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
     )
 }
 CSRF_FAILURE_VIEW = "shuzhi.views.csrf_failure"

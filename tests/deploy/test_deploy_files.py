@@ -1,6 +1,9 @@
 """deploy/ agrees with the code: every setting in the example env file, the units, nginx's proxying."""
 
+import os
 import re
+import subprocess
+import sys
 
 from shuzhi.settings import BASE_DIR
 
@@ -82,3 +85,41 @@ def test_the_scripts_back_up_and_restore_with_postgresqls_custom_format():
     assert "pg_dump --format=custom" in backup and "PRIVATE_MEDIA_ROOT" in backup
     assert "pg_restore" in restore and "results_verify" in restore
     assert (DEPLOY / "backup.sh").stat().st_mode & 0o111 and (DEPLOY / "restore.sh").stat().st_mode & 0o111
+
+
+def _example_environment(tmp_path) -> dict[str, str]:
+    """The example env file as systemd would read it, with a real key and a database of the test's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_ALLOW_ASYNC", "PYTEST"))}
+    for line in ENV_EXAMPLE.splitlines():
+        if re.match(r"^[A-Z_]+=", line):
+            name, _, value = line.partition("=")
+            env[name] = value
+    env["SECRET_KEY"] = "example-" + "s" * 50
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/example.sqlite3"
+    return env
+
+
+def _shell(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    command = [sys.executable, "manage.py", "shell", "-v", "0", "-c", code]
+    return subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True)
+
+
+def test_the_example_env_file_passes_the_deploy_check_with_the_database_cache(tmp_path):
+    env = _example_environment(tmp_path)
+    manage = [sys.executable, "manage.py"]
+    check = subprocess.run(
+        [*manage, "check", "--deploy", "--fail-level", "WARNING"], cwd=BASE_DIR, env=env, capture_output=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=BASE_DIR, env=env, check=True)
+    probe = (
+        "from django.core.cache import cache; from django.conf import settings; "
+        "cache.set('probe', 'shared', 60); "
+        "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])"
+    )
+    shell = _shell(probe, env)
+    assert shell.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "shuzhi_cache"]
+    # Another process reads what this one wrote: the value is in the database, not in a process.
+    read = "from django.core.cache import cache; print(cache.get('probe'))"
+    again = _shell(read, env)
+    assert again.stdout.strip() == "shared"
