@@ -20,6 +20,7 @@ setup: $(VENV)/.installed
 
 run: setup
 	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py createcachetable
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py seed_demo_scoring
 	@echo ""

@@ -1,10 +1,13 @@
 """A meeting's burst of ballots over HTTP: 300 delegates submit 40 reporters × 6 items at concurrency 20.
 
-  .venv/bin/python bench/ballots.py [--backend postgres|sqlite|both] [--codes 300] [--concurrency 20]
+  .venv/bin/python bench/ballots.py [--backend postgres|sqlite|two-servers|both|all] [--codes 300]
+                                    [--concurrency 20] [--workers 3] [--threads 4]
 
 PostgreSQL: a throwaway cluster (scripts/pg.sh) and gunicorn (gthread). Then, on the same server, a
 bare view inserting the same rows with one bulk_create (the ORM's ceiling) for the ratio.
 SQLite: the embedded default as `make run` serves it (runserver, WAL, IMMEDIATE transactions).
+Two servers: the same burst split between two gunicorns (each --workers × --threads) on one PostgreSQL,
+production settings (the database cache), delegates alternating between the servers.
 Targets: every ballot stored exactly once; PostgreSQL throughput ≥ 0.5× the bare view; p95 < 250 ms.
 Only loopback addresses are used; every loop is bounded.
 """
@@ -105,7 +108,7 @@ def csrf_form(client: Client, token: str) -> str:
     return match.group(1).decode()
 
 
-def burst(port: int, jobs: list, concurrency: int) -> tuple[list[float], list[int], float]:
+def burst(jobs: list, concurrency: int) -> tuple[list[float], list[int], float]:
     """Run (method, path, body, headers, client) jobs on `concurrency` threads; latencies in seconds."""
     latencies: list[float] = []
     statuses: list[int] = []
@@ -120,7 +123,8 @@ def burst(port: int, jobs: list, concurrency: int) -> tuple[list[float], list[in
                 method, path, body, client = queue.pop()
             client.conn.close()  # the page was fetched long ago: a fresh connection, as a phone would
             start = time.perf_counter()
-            status, _, _ = client.request(method, path, body, {"Referer": f"http://127.0.0.1:{port}{path}"})
+            referer = f"http://127.0.0.1:{client.conn.port}{path}"
+            status, _, _ = client.request(method, path, body, {"Referer": referer})
             elapsed = time.perf_counter() - start
             with lock:
                 latencies.append(elapsed)
@@ -172,17 +176,19 @@ def check_stored(session_id: int, expected: int, marks_per_ballot: int) -> None:
     print(f"{'release at the close (shuffled)':<34} {released * 1000:.0f} ms")
 
 
-def run_app_burst(port: int, session, issued, bodies, concurrency: int) -> float:
-    clients = [Client(port) for _ in issued]
+def run_app_burst(ports: list[int], session, issued, bodies, concurrency: int) -> float:
+    """Each delegate talks to one server (they alternate when there are several), as behind a balancer."""
+    clients = [Client(ports[i % len(ports)]) for i in range(len(issued))]
     jobs = []
     for client, code, body in zip(clients, issued, bodies, strict=True):
         token = csrf_form(client, code.token)
         jobs.append(("POST", f"/vote/{code.token}/submit/", body | {"csrfmiddlewaretoken": token}, client))
-    latencies, statuses, wall = burst(port, jobs, concurrency)
+    latencies, statuses, wall = burst(jobs, concurrency)
     bad = [s for s in statuses if s != 200]  # the receipt page itself
     if bad:
         print(f"unexpected statuses: {sorted(set(bad))} ×{len(bad)}")
-    throughput = report("ballot_submit (delegate page)", latencies, wall)
+    label = "ballot_submit (delegate page)" if len(ports) == 1 else f"ballot_submit over {len(ports)} servers"
+    throughput = report(label, latencies, wall)
     check_stored(session.pk, len(issued), len(bodies[0]) - 1)
     return throughput
 
@@ -196,12 +202,54 @@ def production_env(url: str) -> dict[str, str]:
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATIC_ROOT": static_root,
-        "CACHE_DIR": static_root + "-cache",
     }
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
     return env
+
+
+def gunicorn(port: int, workers: int, threads: int) -> list[str]:
+    return [
+        GUNICORN,
+        "shuzhi.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+    ]
+
+
+def two_servers(codes: int, concurrency: int, workers: int, threads: int) -> None:
+    print(
+        f"== Two servers on one PostgreSQL, gunicorn {workers} workers × {threads} threads each, "
+        f"concurrency {concurrency}"
+    )
+    pgdir = tempfile.mkdtemp(prefix="shuzhi-bench-pg.")
+    pgport = free_port()
+    subprocess.run([str(ROOT / "scripts" / "pg.sh"), "start", pgdir, str(pgport)], check=True)
+    servers = []
+    try:
+        url = f"postgres://postgres@127.0.0.1:{pgport}/postgres"
+        session, issued, bodies = prepare(url, codes)
+        env = production_env(url)
+        ports = [free_port(), free_port()]
+        servers = [subprocess.Popen(gunicorn(p, workers, threads), cwd=ROOT, env=env) for p in ports]
+        for p in ports:
+            wait_for(p)
+        run_app_burst(ports, session, issued, bodies, concurrency)
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+        subprocess.run([str(ROOT / "scripts" / "pg.sh"), "stop", pgdir], check=False)
 
 
 def postgres(codes: int, concurrency: int, workers: int, threads: int) -> None:
@@ -215,29 +263,12 @@ def postgres(codes: int, concurrency: int, workers: int, threads: int) -> None:
         session, issued, bodies = prepare(url, codes)
         port = free_port()
         env = production_env(url)
-        server = subprocess.Popen(
-            [
-                GUNICORN,
-                "shuzhi.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(threads),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        server = subprocess.Popen(gunicorn(port, workers, threads), cwd=ROOT, env=env)
         wait_for(port)
-        app = run_app_burst(port, session, issued, bodies, concurrency)
+        app = run_app_burst([port], session, issued, bodies, concurrency)
         group = issued[0].group.pk
         bare_jobs = [("POST", f"/bench/bare/{session.pk}/{group}/", body, Client(port)) for body in bodies]
-        latencies, _, wall = burst(port, bare_jobs, concurrency)
+        latencies, _, wall = burst(bare_jobs, concurrency)
         bare = report("bare bulk_create view", latencies, wall)
         print(f"{'ratio (target ≥ 0.5)':<34} {app / bare:.2f}")
     finally:
@@ -265,7 +296,7 @@ def sqlite(codes: int, concurrency: int) -> None:
             text=True,
         )
         wait_for(port)
-        run_app_burst(port, session, issued, bodies, concurrency)
+        run_app_burst([port], session, issued, bodies, concurrency)
     finally:
         if server:
             server.terminate()
@@ -280,7 +311,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
+    parser.add_argument(
+        "--backend", choices=["postgres", "sqlite", "two-servers", "both", "all"], default="both"
+    )
     parser.add_argument("--codes", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--workers", type=int, default=3)
@@ -288,8 +321,9 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 50)
     # Each backend needs its own Django setup: run the second one in a child process.
-    if args.backend == "both":
-        for backend in ("postgres", "sqlite"):
+    if args.backend in ("both", "all"):
+        backends = ("postgres", "sqlite") + (("two-servers",) if args.backend == "all" else ())
+        for backend in backends:
             subprocess.run(
                 [
                     PYTHON,
@@ -310,6 +344,8 @@ def main() -> None:
         return
     if args.backend == "postgres":
         postgres(args.codes, args.concurrency, args.workers, args.threads)
+    elif args.backend == "two-servers":
+        two_servers(args.codes, args.concurrency, args.workers, args.threads)
     else:
         sqlite(args.codes, args.concurrency)
 

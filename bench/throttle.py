@@ -28,7 +28,6 @@ os.environ.update(
     DEBUG="false",
     SECRET_KEY="bench-" + "x" * 50,
     ALLOWED_HOSTS="testserver",
-    CACHE_DIR=os.path.join(WORK, "cache"),
     BEHIND_HTTPS_PROXY="true",
     DATABASE_URL=f"sqlite:///{WORK}/bench.sqlite3",
     LOG_LEVEL="CRITICAL",

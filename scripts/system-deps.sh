@@ -9,8 +9,9 @@ purpose=${1:-run}
 # gettext for translations.
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext)
 if [ "$purpose" = test ]; then
-  # A real PostgreSQL server, Chromium for browser tests, pdftotext/pdftoppm to read PDFs back.
-  packages+=(postgresql chromium poppler-utils)
+  # A real PostgreSQL server, Chromium for browser tests, pdftotext/pdftoppm to read PDFs back, nginx to
+  # run deploy/nginx/shuzhi.conf in front of gunicorn (tests/deploy/test_nginx.py; the service is not started).
+  packages+=(postgresql chromium poppler-utils nginx)
 fi
 
 missing=()

@@ -7,7 +7,7 @@ django.security.csrf, django.server: see LOGGING in settings) so the record is r
 it is made, before any handler sees it; and on the console handler for anything else.
 
 `GunicornLogger` does the same for gunicorn's access and error logs:
-`gunicorn --logger-class shuzhi.logfilters.GunicornLogger …` (the README's Production section).
+`gunicorn --logger-class shuzhi.logfilters.GunicornLogger …` (deploy/shuzhi-web.service).
 """
 
 import logging

@@ -213,15 +213,21 @@ STORAGES = {
     },
 }
 
-# Shared by every worker when DEBUG is off (the meeting console and the clerk's page keep short-lived
-# keys here). The throttles do not use it: they count in the database (shuzhi/throttle.py).
+# Shared by every worker and every app server when DEBUG is off (the meeting console, the clerk's page and
+# the screen keep short-lived keys here): Django's database cache, in the table that migration
+# shuzhi/0001 creates (`manage.py createcachetable` makes it too). The throttles do not use it: they
+# count in the database with one atomic statement (shuzhi/throttle.py). With DEBUG on (make run, tests):
+# one process's memory.
+CACHE_TABLE = "shuzhi_cache"
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
         if DEBUG
         else {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.getenv("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # A few keys per session in use (screen, ranking, clerk): room for a province's meeting days.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     )
 }

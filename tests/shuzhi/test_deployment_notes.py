@@ -1,4 +1,4 @@
-"""The README's production notes agree with the settings: proxy header, body size, log map, gunicorn."""
+"""The deployment files agree with the settings: proxy header, body size, log map, gunicorn."""
 
 import re
 
@@ -7,7 +7,8 @@ from django.conf import settings
 from shuzhi.settings import BASE_DIR
 
 README = (BASE_DIR / "README.md").read_text()
-NGINX = re.search(r"```nginx\n(.*?)```", README, re.S)[1]
+NGINX = (BASE_DIR / "deploy" / "nginx" / "shuzhi.conf").read_text()
+WEB_UNIT = (BASE_DIR / "deploy" / "shuzhi-web.service").read_text()
 
 
 def test_nginx_appends_the_client_address_for_the_throttle():
@@ -37,4 +38,5 @@ def test_the_access_log_map_cuts_every_secret_path():
 
 
 def test_gunicorn_runs_with_the_redacting_logger():
-    assert "--logger-class shuzhi.logfilters.GunicornLogger" in README
+    assert "--logger-class shuzhi.logfilters.GunicornLogger" in WEB_UNIT
+    assert "shuzhi.logfilters.GunicornLogger" in README
