@@ -34,7 +34,7 @@ class Credential(models.Model):
 
 class BatchStatus(models.TextChoices):
     RENDERING = "rendering", _("Printing the slips")
-    READY = "ready", _("Issued")
+    READY = "ready", _("Issued with its slips")
     FAILED = "failed", _("Not issued: the slips could not be printed")
 
 

@@ -82,7 +82,15 @@ def run_queued_jobs() -> list:
 
 @pytest.fixture
 def run_jobs(settings, tmp_path):
-    """`run_jobs()` runs the queued jobs (the slips PDF); their files and progress stay in tmp_path."""
+    """`run_jobs()` runs the queued jobs (the slips PDF), progress in tmp_path; deletes their files after."""
     settings.JOBS_PROGRESS_DIR = tmp_path / "progress"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    return run_queued_jobs
+    yield run_queued_jobs
+    delete_job_results()
+
+
+def delete_job_results() -> None:
+    """The jobs' files live in the private storage, which is bound once per process: delete the test's."""
+    from reviews.jobs.models import Job
+
+    for job in Job.objects.exclude(result=""):
+        job.result.storage.delete(job.result.name)
