@@ -271,18 +271,6 @@ def credentials_revoke_unused(
     return len(serials)
 
 
-@transaction.atomic
-def credentials_revoke_unprinted(*, actor, session: Session, serials: list[int], issue_key: str = "") -> None:
-    """Slips that could not be printed: revoke their codes and forget the issue, so a retry issues anew."""
-    ensure_can_manage(actor, session.host)
-    for credential in Credential.objects.filter(session=session, serial__in=serials).select_related(
-        "session__host"
-    ):
-        credential_revoke(actor=actor, credential=credential)
-    if issue_key:
-        IssueBatch.objects.filter(session=session, key_hash=codes.issue_key_hash(issue_key)).delete()
-
-
 # ---------------------------------------------------------------------------------------------------
 # Slips as a background job: codes live only once their slips are printed
 

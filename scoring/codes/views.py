@@ -2,7 +2,6 @@
 
 import csv
 import io
-import logging
 import secrets
 
 from django.contrib import messages
@@ -28,8 +27,6 @@ from scoring.schemes.models import EvaluatorGroup, Scheme
 from scoring.staff import no_scheme, scheme_of, session_in_scope
 
 CODES_PER_PAGE = 200
-
-logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------------------------------
