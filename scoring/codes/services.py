@@ -76,6 +76,12 @@ def _batch_codes(batch: IssueBatch, issue_key: str) -> list[IssuedCode]:
     return issued
 
 
+def failed_form_message() -> str:
+    return _(
+        "The slips of this form could not be printed and no code was issued. Reload the page to issue codes."
+    )
+
+
 def issue_batch_for(*, session: Session, issue_key: str) -> IssueBatch | None:
     """The batch an issuing form already made (None when its key is new)."""
     if not issue_key:
@@ -135,6 +141,10 @@ def credentials_issue(
                 # The key sits in the page: an old page must not hand out a batch's codes again.
                 message = _("This form has already issued its codes. Reload the page to issue more.")
                 raise ScoringError(message, code="replayed")
+            if batch.status == BatchStatus.FAILED:
+                raise ScoringError(failed_form_message(), code="failed")
+            if batch.status == BatchStatus.RENDERING:
+                raise ScoringError(_("The slips of this form are still being printed."), code="printing")
             return _batch_codes(batch, issue_key)
     names = [n.strip() for n in (names or []) if n.strip()]
     if names:

@@ -130,13 +130,7 @@ def _issue_csv(
     if batch is not None and batch.status == BatchStatus.RENDERING and batch.job_id:
         return redirect("jobs:detail", batch.job_id)
     if batch is not None and batch.status == BatchStatus.FAILED:
-        raise ScoringError(
-            _(
-                "The slips of this form could not be printed and no code was issued. "
-                "Reload the page to issue codes."
-            ),
-            code="failed",
-        )
+        raise ScoringError(services.failed_form_message(), code="failed")
     issued = services.credentials_issue(
         actor=request.user,
         session=session,

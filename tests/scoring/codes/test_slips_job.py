@@ -187,3 +187,25 @@ def test_a_killed_worker_leaves_no_codes_and_a_restarted_one_prints_them(setting
 test_a_killed_worker_leaves_no_codes_and_a_restarted_one_prints_them = pytest.mark.django_db(
     transaction=True
 )(test_a_killed_worker_leaves_no_codes_and_a_restarted_one_prints_them)
+
+
+def test_the_list_of_a_form_whose_slips_print_or_failed_is_refused_and_issues_nothing(scored):
+    from scoring.errors import ScoringError
+
+    batch = codes_services.slips_issue_start(
+        actor=scored.county_staff, session=scored.session, group=scored.delegates, count=2, issue_key="p"
+    )
+
+    def as_list():
+        return codes_services.credentials_issue(
+            actor=scored.county_staff, session=scored.session, group=scored.delegates, count=2, issue_key="p"
+        )
+
+    with pytest.raises(ScoringError) as printing:
+        as_list()
+    assert printing.value.code == "printing" and printing.value.message == "该表单的纸条正在生成。"
+    IssueBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED)
+    with pytest.raises(ScoringError) as failed:
+        as_list()
+    assert failed.value.code == "failed" and "未发放任何测评码" in failed.value.message
+    assert Credential.objects.count() == 12 and IssueBatch.objects.count() == 1
