@@ -34,6 +34,9 @@ class JobKind:
     on_failed: Callable[[Any], None] | None = None
     # Where 重新发起 leads for a kind that is not simply run again (e.g. back to its form).
     retry_url: Callable[[Any], str] | None = None
+    # A link back to where the job was started (e.g. the codes page), with its label (lazily translated).
+    back_url: Callable[[Any], str] | None = None
+    back_label: str = ""
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -47,9 +50,18 @@ def register(
     phase: str = "",
     on_failed: Callable[[Any], None] | None = None,
     retry_url: Callable[[Any], str] | None = None,
+    back_url: Callable[[Any], str] | None = None,
+    back_label: str = "",
 ) -> JobKind:
     job_kind = JobKind(
-        kind=kind, title=title, runner=runner, phase=phase, on_failed=on_failed, retry_url=retry_url
+        kind=kind,
+        title=title,
+        runner=runner,
+        phase=phase,
+        on_failed=on_failed,
+        retry_url=retry_url,
+        back_url=back_url,
+        back_label=back_label,
     )
     _KINDS[kind] = job_kind
     return job_kind

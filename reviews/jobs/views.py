@@ -24,6 +24,8 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "state": state,
         "job": job,
         "retry_url": job_kind.retry_url(job) if job_kind and job_kind.retry_url else "",
+        "back_url": job_kind.back_url(job) if job_kind and job_kind.back_url else "",
+        "back_label": job_kind.back_label if job_kind else "",
     }
     template = "reviews/jobs/_progress.html" if request.htmx else "reviews/jobs/detail.html"
     return render(request, template, context)

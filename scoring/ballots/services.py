@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
@@ -17,7 +18,7 @@ from reviews.scope import ensure_can_manage
 from scoring.ballots.models import Ballot, Channel, PendingBallot, SatisfactionMark, Score
 from scoring.codes import tokens as codes
 from scoring.codes.models import Credential
-from scoring.codes.services import credential_lookup
+from scoring.codes.services import credential_lookup, slips_files_delete
 from scoring.errors import ScoringError
 from scoring.schemes.models import GradeChoice, ModeChoice, Scheme, ScoringStatus
 from scoring.schemes.services import scheme_problems
@@ -74,6 +75,8 @@ def scoring_close(*, actor, session: Session) -> Scheme:
         organisation=session.host,
         changes={"ballots": Ballot.objects.filter(session=session).count()},
     )
+    # The slips PDFs hold the codes' secrets: no longer needed once scoring has closed.
+    transaction.on_commit(partial(slips_files_delete, session_id=session.pk))
     return scheme
 
 

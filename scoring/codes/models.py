@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reviews.cycles.models import Session
+from reviews.jobs.models import Job
 from scoring.schemes.models import EvaluatorGroup
 
 
@@ -31,11 +32,21 @@ class Credential(models.Model):
         return f"{self.session} #{self.serial}"
 
 
+class BatchStatus(models.TextChoices):
+    RENDERING = "rendering", _("Printing the slips")
+    READY = "ready", _("Issued with its slips")
+    FAILED = "failed", _("Not issued: the slips could not be printed")
+
+
 class IssueBatch(models.Model):
     """One issue of codes, found again by the issuing form's key (stored as a keyed hash).
 
     A second POST of the same form (a double click, a retry) finds its batch and gets the same slips
     back — the tokens are derived from the key with the server's secret — never new codes.
+
+    Issued as slips, a batch first only reserves its serials (status rendering) while a background job
+    draws the slips; its codes are created, in one transaction, only once the PDF exists (ready). A render
+    that fails or is abandoned leaves the batch failed and no code (scoring/codes/jobs.py).
     """
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="issue_batches")
@@ -44,6 +55,11 @@ class IssueBatch(models.Model):
     first_serial = models.PositiveIntegerField(_("first slip number"))
     count = models.PositiveIntegerField(_("number of codes"))
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=BatchStatus, default=BatchStatus.READY)
+    rehearsal = models.BooleanField(_("rehearsal code"), default=False, editable=False)
+    # Printed on the slips of a named group (not secret: the codes' rows carry them too once issued).
+    names = models.JSONField(_("delegates' names"), default=list, blank=True)
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("issue of codes")

@@ -1,8 +1,7 @@
-"""Staff pages for scoring codes: issue (the slips PDF), list, revoke."""
+"""Staff pages for scoring codes: issue (the slips PDF as a background job, or a CSV), list, revoke."""
 
 import csv
 import io
-import logging
 import secrets
 
 from django.contrib import messages
@@ -19,19 +18,15 @@ from reviews.cycles.models import Session
 from reviews.downloads import attachment_response
 from reviews.scope import get_visible_or_404, staff_required
 from reviews.spreadsheets import csv_cell
-from scoring.codes import documents, services, tokens
+from scoring.codes import services, tokens
 from scoring.codes.documents import vote_url
 from scoring.codes.forms import IssueCodesForm
-from scoring.codes.models import Credential, IssueBatch
+from scoring.codes.models import BatchStatus, Credential, IssueBatch
 from scoring.errors import ScoringError
-from scoring.exports import PDF
-from scoring.preflight import services as preflight_services
 from scoring.schemes.models import EvaluatorGroup, Scheme
 from scoring.staff import no_scheme, scheme_of, session_in_scope
 
 CODES_PER_PAGE = 200
-
-logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -97,7 +92,7 @@ def codes(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 @never_cache
 def codes_issue(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Issue codes and answer with their slips: the only time the codes exist outside the hashes."""
+    """Issue codes: as slips, a job prints them (the codes live once printed); as a list, at once."""
     session = session_in_scope(request, session_id)
     scheme = scheme_of(session)
     if scheme is None:
@@ -106,48 +101,45 @@ def codes_issue(request: HttpRequest, session_id: int) -> HttpResponse:
     if not form.is_valid():
         return _codes_page(request, session, scheme, form)
     data = form.cleaned_data
-    group, key = data["group"], data["issue_key"]
+    group, key = data["group"], data["issue_key"] or tokens.new_issue_key()
     count = len(data["names"]) or data["count"] or 0
-    if services.issue_batch_for(session=session, issue_key=key) is None and not data["confirm_over"]:
+    batch = services.issue_batch_for(session=session, issue_key=key)
+    if batch is None and not data["confirm_over"]:
         over = services.codes_beyond_expected(group=group, count=count)
         if over:
             return _codes_page(request, session, scheme, form, over=over)
     try:
-        issued = services.credentials_issue(
+        if request.POST.get("format") == "csv":
+            return _issue_csv(request, form, session, batch, key)
+        batch = services.slips_issue_start(
             actor=request.user, session=session, group=group, count=count, names=data["names"], issue_key=key
         )
     except ScoringError as error:
         messages.error(request, error.message)
         return redirect("scoring:codes", session.pk)
-    if request.POST.get("format") == "csv":
-        return _downloaded(form, _codes_csv(group, issued))
-    # Rendered after the codes are committed: a long render must not hold the database (SQLite would
-    # turn delegates' submits away). Slips that cannot be printed must not leave live codes behind.
-    try:
-        pdf = documents.code_slips_pdf(session, issued)
-    except Exception:
-        logger.exception("code slips of session %s could not be rendered", session.pk)
-        services.credentials_revoke_unprinted(
-            actor=request.user, session=session, serials=[code.serial for code in issued], issue_key=key
-        )
-        messages.error(
-            request,
-            _(
-                "The slips could not be printed, so the %(count)s codes just issued have been revoked. "
-                "Try again."
-            )
-            % {"count": len(issued)},
-        )
+    if batch.job_id is None:
         return redirect("scoring:codes", session.pk)
-    preflight_services.document_printed(
-        actor=request.user, session=session, document=preflight_services.SLIPS, group=group, count=len(issued)
+    return redirect("jobs:detail", batch.job_id)
+
+
+def _issue_csv(
+    request: HttpRequest, form: IssueCodesForm, session: Session, batch: IssueBatch | None, key: str
+) -> HttpResponse:
+    """The list of a form's codes: issued at once (no slips to wait for), or the same batch again."""
+    data = form.cleaned_data
+    if batch is not None and batch.status == BatchStatus.RENDERING and batch.job_id:
+        return redirect("jobs:detail", batch.job_id)
+    if batch is not None and batch.status == BatchStatus.FAILED:
+        raise ScoringError(services.failed_form_message(), code="failed")
+    issued = services.credentials_issue(
+        actor=request.user,
+        session=session,
+        group=data["group"],
+        count=len(data["names"]) or data["count"] or 0,
+        names=data["names"],
+        issue_key=key,
     )
-    filename = _("Scoring codes %(group)s No. %(first)s-%(last)s.pdf") % {
-        "group": group.name,
-        "first": issued[0].serial,
-        "last": issued[-1].serial,
-    }
-    return _downloaded(form, attachment_response(filename, PDF, pdf))
+    return _downloaded(form, _codes_csv(issued[0].group, issued))
 
 
 def _downloaded(form: IssueCodesForm, response: HttpResponse) -> HttpResponse:

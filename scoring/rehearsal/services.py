@@ -106,6 +106,7 @@ def rehearsal_clear(*, actor, session: Session) -> dict[str, int]:
     Credential.objects.filter(pk__in=[c.pk for c in codes]).delete()
     # Their issues too: a form replaying one must not hand out codes that no longer exist.
     IssueBatch.objects.filter(session=session, first_serial__in=[c.serial for c in codes]).delete()
+    IssueBatch.objects.filter(session=session, rehearsal=True).delete()  # printing or failed: no codes
     Report.objects.filter(session=session).update(stage=ReportStage.PENDING, stage_started_at=None)
     scheme.scoring_status = ScoringStatus.NOT_OPEN
     scheme.save(update_fields=["scoring_status"])

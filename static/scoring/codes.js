@@ -1,11 +1,12 @@
 /*
  * The codes page: one click issues one batch (ES5, no build step; the page works without it too).
  *
- * On submit the issue buttons are disabled and a progress bar shows while the server renders the slips;
- * a second click is ignored. The server answers with the file and a cookie carrying the form's download
- * token: once it is there the download has arrived, so the page shows it is done, locks the filled form
- * (its buttons download the same batch again) and fetches the new counts. Without JavaScript the form's
- * issue key still makes a second click download the same codes rather than issue new ones.
+ * On submit the issue buttons are disabled and a progress bar shows; a second click is ignored. The slips
+ * (PDF) are printed by a background job: the server answers with its progress page, which offers the file.
+ * The list (CSV) comes at once, with a cookie carrying the form's download token: once it is there the
+ * download has arrived, so the page shows it is done, locks the filled form (its buttons download the same
+ * batch again) and fetches the new counts. Without JavaScript the form's issue key still makes a second
+ * click lead to the same batch rather than issue new codes.
  */
 (function () {
   "use strict";

@@ -1,6 +1,7 @@
-"""In Chromium: a tie explained on the big screen, and a double click on 发放 issuing one batch."""
+"""In Chromium: a tie explained on the big screen, and a double click on 发放 starting one slips job."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from reviews.cycles.models import Report, Session
+from reviews.jobs.models import Job
 from reviews.orgs.models import OrganisationKind
 from scoring import selectors
 from scoring.ballots import services as ballots_services
@@ -16,7 +18,8 @@ from scoring.codes.models import Credential, IssueBatch
 from scoring.meeting import services as meeting_services
 from scoring.results import documents
 from tests.conftest import make_org, make_secretary
-from tests.scoring.conftest import ScoredWorld
+from tests.reviews.jobs.test_worker_process import start_worker, stop
+from tests.scoring.conftest import ScoredWorld, delete_job_results
 
 SCREENSHOTS = os.environ.get("SHUZHI_SCREENSHOTS", "")  # a folder: save what the tests saw there
 EXTRA = [
@@ -106,30 +109,41 @@ def test_the_big_screen_explains_its_ties(world, live_server, new_page):
         Path(SCREENSHOTS, "bulletin-ties.pdf").write_bytes(bulletin)
 
 
-def test_a_double_click_on_issue_issues_one_batch_and_the_page_shows_the_new_counts(
-    world, live_server, new_page
+def test_a_double_click_on_issue_starts_one_job_whose_page_reaches_the_download_with_a_real_worker(
+    world, live_server, new_page, tmp_path, request
 ):
-    page = _logged_in(_desktop(new_page), world.county_staff, live_server)
-    page.goto(f"{live_server.url}/manage/scoring/{world.session.pk}/codes/")
-    posts = []
-    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
-    page.select_option("#id_group", str(world.delegates.pk))
-    page.fill("#id_count", "10")
-    with page.expect_download() as download:
+    # The live server reads the progress the worker writes.
+    request.getfixturevalue("settings").JOBS_PROGRESS_DIR = tmp_path
+    worker = start_worker(tmp_path)
+    try:
+        page = _logged_in(_desktop(new_page), world.county_staff, live_server)
+        page.goto(f"{live_server.url}/manage/scoring/{world.session.pk}/codes/")
+        posts = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        page.select_option("#id_group", str(world.delegates.pk))
+        page.fill("#id_count", "10")
         page.get_by_role("button", name="发放并下载测评码纸条（PDF）").dblclick()
-    assert download.value.suggested_filename.endswith(".pdf")
-    expect(page.locator("[data-sz-issue-done]")).to_be_visible()
-    expect(page.locator("[data-sz-issue-progress]")).to_be_hidden()
-    assert len([url for url in posts if url.endswith("/codes/issue/")]) == 1
-    assert Credential.objects.filter(group=world.delegates).count() == 6 + 10
-    assert IssueBatch.objects.count() == 1
-    # The counts on the page are the new ones, without a reload.
-    expect(page.locator("#sz-code-counts")).to_contain_text("16")
-    expect(page.locator("#sz-batches")).to_contain_text("0013–0022")
-    if SCREENSHOTS:
-        page.screenshot(path=f"{SCREENSHOTS}/codes-issued.png", full_page=True)
-    # The CSV of the same form is the same batch: no new codes.
-    with page.expect_download() as csv_download:
-        page.get_by_role("button", name="发放并下载清单（CSV）").click()
-    assert csv_download.value.suggested_filename.endswith(".csv")
-    assert Credential.objects.filter(group=world.delegates).count() == 16
+        page.wait_for_url("**/jobs/*/")
+        expect(page.get_by_role("heading", name="测评码纸条")).to_be_visible()
+        download_link = page.get_by_role("link", name=re.compile("^下载"))
+        expect(download_link).to_be_visible(timeout=90_000)
+        expect(page.locator("#sz-job-progress")).to_contain_text("已生成 10 / 10 张")
+        if SCREENSHOTS:
+            page.screenshot(path=f"{SCREENSHOTS}/codes-slips-job.png", full_page=True)
+        with page.expect_download() as download:
+            download_link.click()
+        assert download.value.suggested_filename.endswith(".pdf")
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+        assert len([url for url in posts if url.endswith("/codes/issue/")]) == 1
+        assert Credential.objects.filter(group=world.delegates).count() == 6 + 10
+        assert IssueBatch.objects.count() == 1 and Job.objects.count() == 1
+        # Back to the codes page: the new counts and the issue, ready.
+        page.get_by_role("link", name="返回测评码").click()
+        expect(page.locator("#sz-code-counts")).to_contain_text("16")
+        expect(page.locator("#sz-batches")).to_contain_text("0013–0022")
+        expect(page.locator("#sz-batches")).to_contain_text("已发放")
+        if SCREENSHOTS:
+            page.screenshot(path=f"{SCREENSHOTS}/codes-issued.png", full_page=True)
+    finally:
+        stop(worker)
+        delete_job_results()

@@ -9,10 +9,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from reviews.audit.models import AuditEvent
+from reviews.jobs.models import Job, JobStatus
 from scoring.ballots import services as ballots_services
 from scoring.codes import services as codes_services
 from scoring.codes import tokens
-from scoring.codes.models import Credential, IssueBatch
+from scoring.codes.models import BatchStatus, Credential, IssueBatch
+from scoring.codes.services import SLIPS_JOB
 from scoring.errors import ScoringError
 from scoring.schemes.models import EvaluatorGroup
 from tests.scoring.ballots.test_concurrency import _run_together
@@ -36,6 +38,15 @@ def _issue(client, world, key="form-key-1", **data):
     )
 
 
+def _slips(client, world, run_jobs, key="form-key-1", **data):
+    """Issue as slips: the POST leads to the job's page; the job runs; the PDF is downloaded from it."""
+    response = _issue(client, world, key, **data)
+    assert response.status_code == 302 and "/jobs/" in response["Location"], response
+    run_jobs()
+    job = Job.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[-1])
+    return job, client.get(reverse("jobs:download", args=[job.pk]))
+
+
 def test_the_page_gives_each_form_its_own_issue_key(client, scored):
     client.force_login(scored.county_staff)
     first = client.get(_url(scored)).context["form"]["issue_key"].value()
@@ -43,42 +54,52 @@ def test_the_page_gives_each_form_its_own_issue_key(client, scored):
     assert first and second and first != second
 
 
-def test_a_second_post_of_the_same_form_returns_the_same_slips_and_issues_nothing(client, scored):
+def test_a_second_post_of_the_same_form_leads_to_the_same_job_and_issues_nothing_more(
+    client, scored, run_jobs
+):
     client.force_login(scored.county_staff)
     first = _issue(client, scored)
     second = _issue(client, scored)
-    assert first["Content-Type"] == second["Content-Type"] == "application/pdf"
-    assert first.content == second.content
+    assert first["Location"] == second["Location"]
+    assert Job.objects.filter(kind=SLIPS_JOB).count() == 1 and IssueBatch.objects.get().count == 10
+    run_jobs()
+    job = Job.objects.get(kind=SLIPS_JOB)
+    assert job.status == JobStatus.DONE
+    pdf = client.get(reverse("jobs:download", args=[job.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert _issue(client, scored)["Location"] == first["Location"]  # a third, after the job: still the same
     assert Credential.objects.filter(group=scored.delegates).count() == 6 + 10
-    assert IssueBatch.objects.get().count == 10
     assert AuditEvent.objects.filter(action="credentials.issue").count() == 1 + 2  # the fixture's two
-    assert first.cookies["sz_codes_download"].value == "d0wn"
 
 
-def test_another_form_issues_another_batch(client, scored):
+def test_another_form_issues_another_batch(client, scored, run_jobs):
     client.force_login(scored.county_staff)
-    _issue(client, scored, key="one")
-    _issue(client, scored, key="two")
+    _slips(client, scored, run_jobs, key="one")
+    _slips(client, scored, run_jobs, key="two")
     assert Credential.objects.filter(group=scored.delegates).count() == 6 + 20
     assert list(IssueBatch.objects.values_list("first_serial", "count")) == [(13, 10), (23, 10)]
 
 
-def test_the_key_is_stored_hashed_and_the_codes_it_derives_open_the_ballot(client, scored):
+def test_the_key_is_stored_hashed_and_forgotten_by_the_job_and_its_codes_open_the_ballot(
+    client, scored, run_jobs
+):
     client.force_login(scored.county_staff)
-    _issue(client, scored, key="secret-form-key", count=1)
+    job, _pdf = _slips(client, scored, run_jobs, key="secret-form-key", count=1)
     batch = IssueBatch.objects.get()
     assert batch.key_hash != "secret-form-key" and "secret-form-key" not in batch.key_hash
+    assert "secret-form-key" not in str(Job.objects.get(pk=job.pk).params)
     token = tokens.batch_token("secret-form-key", batch.first_serial)
     assert Credential.objects.get(serial=batch.first_serial).token_hash == tokens.token_hash(token)
     receipt = ballots_services.ballot_submit(code=token, marks=scored.marks(), submission_key="k")
     assert receipt.receipt
 
 
-def test_the_csv_lists_the_batch_with_short_codes_qr_addresses_and_names(client, scored):
+def test_the_csv_lists_the_batch_with_short_codes_qr_addresses_and_names(client, scored, run_jobs):
     EvaluatorGroup.objects.filter(pk=scored.delegates.pk).update(anonymous=False)
     client.force_login(scored.county_staff)
     response = _issue(client, scored, names="张三\n李四", count="", format="csv")
     assert response["Content-Type"].startswith("text/csv")
+    assert response.cookies["sz_codes_download"].value == "d0wn"
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["编号", "测评码", "二维码地址", "评议代表"]
     assert [row[0] for row in rows[1:]] == ["0013", "0014"] and [row[3] for row in rows[1:]] == [
@@ -89,31 +110,52 @@ def test_the_csv_lists_the_batch_with_short_codes_qr_addresses_and_names(client,
     assert rows[1][2].endswith(f"/vote/{token}/") and rows[1][1] == tokens.format_short(
         tokens.short_code_for(token)
     )
-    # The PDF of the same form is the same batch: no new codes.
-    assert _issue(client, scored, names="张三\n李四", count="")["Content-Type"] == "application/pdf"
+    # The PDF of the same form is the same batch: its slips are printed, no new codes.
+    job, pdf = _slips(client, scored, run_jobs, names="张三\n李四", count="")
+    assert pdf["Content-Type"] == "application/pdf" and job.params.get("reprint")
     assert Credential.objects.filter(group=scored.delegates).count() == 8
+    assert IssueBatch.objects.get().status == BatchStatus.READY
 
 
-def test_two_threads_posting_the_same_key_make_one_batch():
+def test_the_csv_of_a_form_whose_slips_are_ready_lists_the_same_codes(client, scored, run_jobs):
+    client.force_login(scored.county_staff)
+    _slips(client, scored, run_jobs, count=2)
+    response = _issue(client, scored, count=2, format="csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == ["0013", "0014"]
+    assert rows[1][2].endswith(f"/vote/{tokens.batch_token('form-key-1', 13)}/")
+    assert Credential.objects.filter(group=scored.delegates).count() == 6 + 2
+
+
+def test_the_csv_of_a_form_whose_slips_are_printing_leads_to_the_job(client, scored, run_jobs):
+    client.force_login(scored.county_staff)
+    first = _issue(client, scored, count=2)
+    response = _issue(client, scored, count=2, format="csv")
+    assert response.status_code == 302 and response["Location"] == first["Location"]
+    assert Credential.objects.filter(group=scored.delegates).count() == 6
+
+
+def test_two_threads_posting_the_same_key_make_one_batch_and_one_job():
     world = ScoredWorld()
 
     def issue():
-        return codes_services.credentials_issue(
+        return codes_services.slips_issue_start(
             actor=world.county_staff, session=world.session, group=world.delegates, count=5, issue_key="k2"
         )
 
     outcomes = _run_together(issue, issue)
-    assert all(isinstance(o, list) for o in outcomes), outcomes
-    assert [c.token for c in outcomes[0]] == [c.token for c in outcomes[1]]
-    assert IssueBatch.objects.count() == 1 and Credential.objects.count() == 12 + 5
+    assert all(isinstance(o, IssueBatch) for o in outcomes), outcomes
+    assert outcomes[0].pk == outcomes[1].pk and outcomes[0].job_id == outcomes[1].job_id
+    assert IssueBatch.objects.count() == 1 and Job.objects.filter(kind=SLIPS_JOB).count() == 1
+    assert Credential.objects.count() == 12  # nothing live before the slips exist
 
 
-test_two_threads_posting_the_same_key_make_one_batch = pytest.mark.django_db(transaction=True)(
-    test_two_threads_posting_the_same_key_make_one_batch
+test_two_threads_posting_the_same_key_make_one_batch_and_one_job = pytest.mark.django_db(transaction=True)(
+    test_two_threads_posting_the_same_key_make_one_batch_and_one_job
 )
 
 
-def test_issuing_beyond_the_expected_delegates_asks_first(client, scored):
+def test_issuing_beyond_the_expected_delegates_asks_first(client, scored, run_jobs):
     EvaluatorGroup.objects.filter(pk=scored.delegates.pk).update(expected_delegates=10)
     client.force_login(scored.county_staff)
     response = _issue(client, scored, count=5)
@@ -121,7 +163,7 @@ def test_issuing_beyond_the_expected_delegates_asks_first(client, scored):
     html = response.content.decode()
     assert 'id="sz-over"' in html and "多出 1 个" in html
     assert Credential.objects.filter(group=scored.delegates).count() == 6
-    confirmed = _issue(client, scored, count=5, confirm_over="on")
+    _job, confirmed = _slips(client, scored, run_jobs, count=5, confirm_over="on")
     assert confirmed["Content-Type"] == "application/pdf"
     assert Credential.objects.filter(group=scored.delegates).count() == 11
 
@@ -129,7 +171,15 @@ def test_issuing_beyond_the_expected_delegates_asks_first(client, scored):
 def test_within_the_expected_delegates_nothing_is_asked(client, scored):
     EvaluatorGroup.objects.filter(pk=scored.delegates.pk).update(expected_delegates=11)
     client.force_login(scored.county_staff)
-    assert _issue(client, scored, count=5)["Content-Type"] == "application/pdf"
+    assert "/jobs/" in _issue(client, scored, count=5)["Location"]
+
+
+def test_slips_still_printing_count_towards_the_expected_delegates(client, scored):
+    EvaluatorGroup.objects.filter(pk=scored.delegates.pk).update(expected_delegates=11)
+    client.force_login(scored.county_staff)
+    _issue(client, scored, key="printing", count=5)  # 6 + 5 printing: as many as expected
+    response = _issue(client, scored, key="next", count=1)
+    assert 'id="sz-over"' in response.content.decode() and "多出 1 个" in response.content.decode()
 
 
 def test_the_expected_delegates_are_edited_with_the_scheme(scored):
@@ -151,10 +201,10 @@ def test_all_unused_codes_of_a_group_are_revoked_at_once(client, scored):
     assert AuditEvent.objects.filter(action="credentials.revoke_unused").count() == 1
 
 
-def test_the_unused_codes_of_one_batch_are_revoked_at_once(client, scored):
+def test_the_unused_codes_of_one_batch_are_revoked_at_once(client, scored, run_jobs):
     client.force_login(scored.county_staff)
-    _issue(client, scored, key="a", count=3)
-    _issue(client, scored, key="b", count=3)
+    _slips(client, scored, run_jobs, key="a", count=3)
+    _slips(client, scored, run_jobs, key="b", count=3)
     batch = IssueBatch.objects.get(first_serial=13)
     html = client.get(_url(scored)).content.decode()
     assert 'id="sz-batches"' in html and "data-sz-confirm" in html
@@ -192,9 +242,9 @@ def test_the_page_loads_its_script_and_marks_the_issue_form(client, scored):
     assert "<script>" not in html
 
 
-def test_an_old_form_does_not_hand_out_its_batch_again(client, scored):
+def test_an_old_form_does_not_hand_out_its_batch_again(client, scored, run_jobs):
     client.force_login(scored.county_staff)
-    _issue(client, scored, key="old-form")
+    _slips(client, scored, run_jobs, key="old-form")
     IssueBatch.objects.update(issued_at=timezone.now() - codes_services.REPLAY_WINDOW - timedelta(minutes=1))
     response = client.post(
         _url(scored, "codes_issue"),

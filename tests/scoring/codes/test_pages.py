@@ -5,9 +5,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from reviews.audit.models import AuditEvent
+from reviews.jobs.models import Job, JobStatus
+from reviews.jobs.progress import progress_remove
 from scoring.ballots import services as ballots_services
 from scoring.codes import services as codes_services
 from scoring.codes.models import Credential
+from scoring.codes.services import SLIPS_JOB
 from scoring.schemes import services as schemes_services
 from scoring.schemes.models import EvaluatorGroup
 
@@ -143,25 +146,43 @@ def test_a_group_of_another_session_is_refused(client, scored):
 # Downloads (scoring.documents)
 
 
-def test_issuing_answers_with_the_slips_as_a_pdf(client, scored):
+def test_issuing_leads_to_the_jobs_progress_page_which_then_offers_the_slips(client, scored, run_jobs):
     client.force_login(scored.county_staff)
     response = client.post(_url(scored, "codes_issue"), {"group": scored.delegates.pk, "count": 3})
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    assert "attachment" in response["Content-Disposition"]
-    assert "no-store" in response["Cache-Control"]
+    job = Job.objects.get(kind=SLIPS_JOB)
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    waiting = client.get(response["Location"]).content.decode()
+    assert "测评码纸条" in waiting and "等待" in waiting and _url(scored) in waiting
+    assert Credential.objects.filter(group=scored.delegates).count() == 6  # not live before printed
+    run_jobs()
+    page = client.get(response["Location"]).content.decode()
+    assert reverse("jobs:download", args=[job.pk]) in page and "返回测评码" in page
+    pdf = client.get(reverse("jobs:download", args=[job.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf["Content-Disposition"] and "no-store" in pdf["Cache-Control"]
     assert Credential.objects.filter(group=scored.delegates).count() == 9
     assert list(Credential.objects.order_by("-serial").values_list("serial", flat=True)[:3]) == [15, 14, 13]
 
 
-def test_issuing_to_a_named_group_prints_the_names(client, scored):
+def test_the_progress_page_counts_the_slips_drawn(client, scored):
+    from reviews.jobs.progress import progress_write
+
+    client.force_login(scored.county_staff)
+    client.post(_url(scored, "codes_issue"), {"group": scored.delegates.pk, "count": 300})
+    job = Job.objects.get(kind=SLIPS_JOB)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    progress_write(job.pk, done=120, total=300)
+    try:
+        assert "已生成 120 / 300 张" in client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    finally:
+        progress_remove(job.pk)
+
+
+def test_issuing_to_a_named_group_prints_the_names(client, scored, run_jobs):
     EvaluatorGroup.objects.filter(pk=scored.delegates.pk).update(anonymous=False)
     client.force_login(scored.county_staff)
-    response = client.post(
-        _url(scored, "codes_issue"), {"group": scored.delegates.pk, "names": "张三\n\n李四\n"}
-    )
-    assert response["Content-Type"] == "application/pdf"
+    client.post(_url(scored, "codes_issue"), {"group": scored.delegates.pk, "names": "张三\n\n李四\n"})
+    run_jobs()
     assert list(
         Credential.objects.filter(delegate_name__in=["张三", "李四"]).values_list("delegate_name", flat=True)
     ) == [
@@ -181,22 +202,6 @@ def test_the_paper_form_of_another_sessions_group_is_not_found(client, scored):
     other = schemes_services.scheme_create_default(actor=scored.superuser, session=scored.shijia_session)
     client.force_login(scored.county_staff)
     assert client.get(_url(scored, "paper_ballot", other.groups.first().pk)).status_code == 404
-
-
-def test_codes_whose_slips_cannot_be_printed_are_revoked(client, scored, monkeypatch):
-    from scoring.codes import documents
-
-    def broken(*args, **kwargs):
-        raise OSError("no font")
-
-    monkeypatch.setattr(documents, "code_slips_pdf", broken)
-    client.force_login(scored.county_staff)
-    response = client.post(
-        _url(scored, "codes_issue"), {"group": scored.delegates.pk, "count": 2}, follow=True
-    )
-    assert response.status_code == 200
-    assert "已作废" in _messages(response) and "无法打印" in _messages(response)
-    assert list(Credential.objects.filter(serial__gt=12).values_list("revoked", flat=True)) == [True, True]
 
 
 @pytest.mark.parametrize("extra_codes", [0, 300])

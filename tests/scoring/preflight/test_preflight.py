@@ -162,13 +162,11 @@ def test_codes_without_a_recorded_slips_download_are_amber(scored, quiet_probe):
     assert check.status == "amber" and any("未记录" in line for line in check.details)
 
 
-def test_slips_downloaded_for_every_group_are_green(client, scored, quiet_probe):
+def test_slips_printed_for_every_group_are_green(client, scored, quiet_probe, run_jobs):
     client.force_login(scored.county_staff)
     for group in (scored.leaders, scored.delegates):
-        response = client.post(
-            reverse("scoring:codes_issue", args=[scored.session.pk]), {"group": group.pk, "count": 1}
-        )
-        assert response["Content-Type"] == "application/pdf"
+        client.post(reverse("scoring:codes_issue", args=[scored.session.pk]), {"group": group.pk, "count": 1})
+    assert [job.status for job in run_jobs()] == ["done", "done"]
     assert AuditEvent.objects.filter(action=services.SLIPS).count() == 2
     check = _checks(scored)["printed"]
     assert check.status == "green" and any("1 次" in line for line in check.details)
