@@ -120,7 +120,7 @@ def gunicorn(port: int, workers: int = 2, threads: int = 4) -> list[str]:
 def processes(env: dict[str, str]) -> list[tuple[str, list[str]]]:
     """Long-running processes started beside the web servers (deploy/shuzhi-worker.service's command)."""
     return [
-        # ("worker", [PYTHON, "manage.py", "db_worker"]),  # the job worker, once reviews/jobs is merged
+        ("worker", [PYTHON, "manage.py", "db_worker"]),
     ]
 
 

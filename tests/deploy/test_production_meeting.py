@@ -4,8 +4,7 @@ DEBUG off, a real SECRET_KEY, ALLOWED_HOSTS, static files collected into a tempo
 whitenoise's compressed manifest, the database cache, gunicorn with the redacting logger — on the
 throwaway PostgreSQL of `make test` (collected on PostgreSQL only: tests/deploy/conftest.py). Staff log in
 through the login form, issue codes, a phone votes with one, staff close, publish and download the
-workbook. Once the codes page runs its slips as a background job, the worker joins the servers in
-tests/servers.py:processes (one line).
+workbook. The slips PDF is drawn by the job worker started beside gunicorn (tests/servers.py:processes).
 """
 
 import csv
@@ -67,6 +66,17 @@ def test_a_meeting_runs_end_to_end_on_the_production_settings_under_gunicorn(app
     addresses = [row[2] for row in rows[1:]]
     assert len(addresses) == 2 and all(address.startswith(f"{site}/vote/") for address in addresses)
 
+    # Slips are drawn by the worker (deploy/shuzhi-worker.service): the page follows the job to its file.
+    staff.goto(f"{site}/manage/scoring/{session.pk}/codes/")
+    staff.select_option("#id_group", str(world.leaders.pk))
+    staff.fill("#id_count", "1")
+    staff.get_by_role("button", name="发放并下载测评码纸条（PDF）").click()
+    download_link = staff.get_by_role("link", name="下载", exact=False)
+    expect(download_link).to_be_visible(timeout=60_000)
+    with staff.expect_download() as slips:
+        download_link.click()
+    assert slips.value.path().read_bytes().startswith(b"%PDF")
+
     staff.goto(f"{site}/manage/scoring/{session.pk}/")
     staff.get_by_role("button", name="开始测评").click()
     expect(staff.get_by_role("button", name="结束测评")).to_be_visible()
@@ -92,5 +102,6 @@ def test_a_meeting_runs_end_to_end_on_the_production_settings_under_gunicorn(app
     text = " ".join(str(cell) for row in rows for cell in row)
     snapshot = ResultSnapshot.objects.get(session=session)
     assert Ballot.objects.filter(session=session).count() == 2
+    assert session.credentials.filter(rehearsal=False).count() == 2 + 2 * 1 + 1
     assert snapshot.digest[:16] in text and "中共石匣乡委员会" in text
     assert snapshot_matches(snapshot)
