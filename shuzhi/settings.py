@@ -199,6 +199,9 @@ UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
 TOPIC_PHONE_RETENTION_DAYS = envint("TOPIC_PHONE_RETENTION_DAYS", "60")
 # Default time allowed to rectify a handed-over problem (整改时限), in months from the notice.
 RECTIFICATION_MONTHS = envint("RECTIFICATION_MONTHS", "3")
+# The administrative level of the tree's root and of each depth below it (reviews/orgs/levels.py):
+# a county "county,township,village", a province without cities "province,county,township,village".
+TREE_LEVELS = envlist("TREE_LEVELS", "county,township,village")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
