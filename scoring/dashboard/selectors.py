@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from django.db import connection
 from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, DenseRank, Substr
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -224,7 +224,7 @@ def session_rows(
             n_paper=_sum_of(EvaluatorGroup.objects.all(), "scheme__session", "paper_issued"),
             n_received=_count_of(Ballot.objects.filter(invalid_reason=""), "session"),
             snapshot_id=F("result_snapshot__id"),
-            quorum=KT("result_snapshot__data__quorum_met"),
+            quorum=KeyTextTransform("quorum_met", "result_snapshot__data"),
         )
     )
     sessions = list(sessions[offset : offset + limit] if limit is not None else sessions[offset:])
