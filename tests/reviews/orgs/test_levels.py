@@ -66,3 +66,22 @@ def test_a_wrong_setting_is_refused_by_name(settings, value):
         return
     with pytest.raises(ImproperlyConfigured, match="TREE_LEVELS"):
         levels.level_of_depth(0)
+
+
+def test_the_admin_level_filter_names_the_tree_levels(db, client, settings):
+    from django.urls import reverse
+
+    from tests.conftest import make_staff
+
+    settings.TREE_LEVELS = ["province", "city", "county", "township", "village"]
+    village = _chain(["省委", "市委", "县委", "乡党委", "村党支部"])[-1]
+    make_org("L5", "村党小组", village)
+    client.force_login(make_staff("root", None, superuser=True))
+    url = reverse("admin:reviews_organisation_changelist")
+    page = client.get(url).content.decode()
+    for label in ("省级", "市级", "县级", "乡镇级", "村级"):
+        assert label in page
+    counts = {
+        level: client.get(url, {"level": level}).context["cl"].result_count for level in ("0", "2", "4", "9")
+    }
+    assert counts == {"0": 1, "2": 1, "4": 2, "9": 6}  # villages include what is below them; 9: no filter

@@ -478,3 +478,23 @@ def test_the_export_download_is_scoped_to_the_user(client, province):
     assert hosts and hosts <= inside
     client.logout()
     assert client.get(export_url).status_code == 302
+
+
+def test_the_items_list_filters_by_the_tree_levels(province):
+    from reviews.orgs.levels import Level
+    from reviews.rectification.forms import ItemFilterForm
+
+    items = RectificationItem.objects.filter(cycle=province.cycle)
+    choices = [value for value, _label in ItemFilterForm(cycle=province.cycle).fields["level"].choices]
+    assert choices == ["", "-2", "0", "1", "2"]
+    for level, depths in (
+        (Level.PROVINCE, {0}),
+        (Level.COUNTY, {1}),
+        (Level.TOWNSHIP, {2}),
+        (Level.VILLAGE, {3}),
+    ):
+        form = ItemFilterForm({"level": str(int(level))}, cycle=province.cycle)
+        found = form.apply(items, TODAY)
+        assert found.count() == items.filter(organisation__depth__in=depths).count() > 0
+    city = ItemFilterForm({"level": "-1"}, cycle=province.cycle)  # no city in this province: ignored
+    assert city.apply(items, TODAY).count() == items.count()
