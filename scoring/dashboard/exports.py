@@ -127,7 +127,9 @@ def dashboard_workbook(
     sessions: QuerySet = restrict(Session.objects.filter(cycle=cycle), user, via="host")
     items: QuerySet = restrict(RectificationItem.objects.filter(cycle=cycle), user, via="organisation")
     summaries = dashboard.level_summaries(sessions)
-    overview = dashboard.rectification_overview(items, today, label=_("All organisations"))
+    overview = dashboard.rectification_overview(
+        items, today, label=_("All organisations"), roots=roots, parent=parent
+    )
     overdue_count = overview.total.overdue
     n_sessions = sum(s.sessions for s in summaries)
     reporter = _Reporter(progress, n_sessions + overview.organisations + overdue_count)
@@ -196,7 +198,7 @@ def dashboard_workbook(
         book,
         _("By subtree"),
         roots_heading,
-        [*dashboard.completion_by_subtree(items, roots, today, parent=parent), overview.total],
+        [*overview.subtrees, overview.total],
     )
     _write_completions(book, _("By sector"), _("Sector"), [*overview.sectors, overview.total])
     _write_completions(

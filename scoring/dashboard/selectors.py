@@ -22,9 +22,21 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.db import connection
-from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, DenseRank, Substr
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -460,33 +472,70 @@ class RectificationOverview:
     total: review_selectors.Completion
     sectors: list[review_selectors.Completion]
     organisations: int  # organisations with at least one item
+    subtrees: list[review_selectors.Completion] = field(default_factory=list)
 
 
-def rectification_overview(items: QuerySet, today: datetime.date, label: str = "") -> RectificationOverview:
-    """The total, the sectors and the number of organisations with items: one GROUP BY sector."""
-    sectors = [
-        (row["n_organisations"], row)
-        for row in items.order_by()
-        .values("organisation__sector")
+def _sum_rows(rows: list[dict]) -> dict:
+    keys = [k for k in review_selectors._counts(datetime.date.min)] + ["n_organisations"]
+    return {k: sum(row[k] for row in rows) for k in keys}
+
+
+def rectification_overview(
+    items: QuerySet,
+    today: datetime.date,
+    label: str = "",
+    *,
+    roots: list[Organisation] | None = None,
+    parent: Organisation | None = None,
+) -> RectificationOverview:
+    """The total, the sectors, the number of organisations with items and the roll-up per subtree (each
+    root, e.g. a province's counties, with everything under it, then the parent's own items when it has
+    any): one GROUP BY sector and path prefix, the prefix as long as the roots' paths (paths are
+    fixed-width, "/00000001/00000005/"), so the items are read once."""
+    roots = roots or []
+    width = len(roots[0].path) if roots else 1
+    rows = list(
+        items.order_by()
+        .annotate(prefix=Substr("organisation__path", 1, width))
+        .values("organisation__sector", "prefix")
         .annotate(**review_selectors._counts(today), n_organisations=Count("organisation_id", distinct=True))
-    ]
+    )
+    by_sector: dict[str, list[dict]] = {}
+    by_prefix: dict[str, list[dict]] = {}
+    for row in rows:
+        by_sector.setdefault(row["organisation__sector"], []).append(row)
+        by_prefix.setdefault(row["prefix"], []).append(row)
     order = {value: i for i, value in enumerate(Sector.values)}
-    rows = sorted(
+    sectors = sorted(
         (
             review_selectors._completion(
-                row,
-                key=row["organisation__sector"],
-                label=review_selectors.sector_label(row["organisation__sector"]),
-                sector=row["organisation__sector"],
+                _sum_rows(group), key=sector, label=review_selectors.sector_label(sector), sector=sector
             )
-            for _n, row in sectors
+            for sector, group in by_sector.items()
         ),
         key=lambda r: order.get(r.key, len(order)),
     )
+    subtrees = []
+    for root in roots:
+        group = by_prefix.get(root.path)
+        completion = (
+            review_selectors._completion(_sum_rows(group)) if group else review_selectors.Completion()
+        )
+        subtrees.append(replace(completion, key=root.pk, label=root.name, path=root.path))
+    if roots and parent is not None and (own := by_prefix.get(parent.path)):
+        subtrees.append(
+            review_selectors._completion(
+                _sum_rows(own),
+                key=parent.pk,
+                label=_("%(name)s itself") % {"name": parent.name},
+                path=parent.path,
+            )
+        )
     return RectificationOverview(
-        total=review_selectors.total_of(rows, label=label),
-        sectors=rows,
-        organisations=sum(n for n, _row in sectors),
+        total=review_selectors.total_of(sectors, label=label),
+        sectors=sectors,
+        organisations=sum(row["n_organisations"] for row in rows),
+        subtrees=subtrees,
     )
 
 
@@ -497,32 +546,8 @@ def completion_by_subtree(
     *,
     parent: Organisation | None = None,
 ) -> list[review_selectors.Completion]:
-    """Each root (the level below `parent`, e.g. a province's counties) with everything under it, and a
-    last row for the parent's own items when it has any: one GROUP BY over the path's prefix of the
-    roots' length (paths are fixed-width, "/00000001/00000005/")."""
-    if not roots:
-        return []
-    width = len(roots[0].path)
-    by_prefix = {
-        row["prefix"]: row
-        for row in items.order_by()
-        .annotate(prefix=Substr("organisation__path", 1, width))
-        .values("prefix")
-        .annotate(**review_selectors._counts(today))
-    }
-    empty = review_selectors.Completion()
-    result = []
-    for root in roots:
-        row = by_prefix.get(root.path)
-        completion = review_selectors._completion(row, key=root.pk) if row else empty
-        result.append(replace(completion, key=root.pk, label=root.name, path=root.path))
-    if parent is not None and (own := by_prefix.get(parent.path)):
-        result.append(
-            review_selectors._completion(
-                own, key=parent.pk, label=_("%(name)s itself") % {"name": parent.name}, path=parent.path
-            )
-        )
-    return result
+    """Each root with everything under it, and the parent's own items (see rectification_overview)."""
+    return rectification_overview(items, today, roots=roots, parent=parent).subtrees
 
 
 def search_organisations(items: QuerySet, text: str) -> QuerySet:
@@ -595,19 +620,26 @@ def shared_problems(
         key=lambda h: (-h["n_organisations"], -h["n_items"], h["category__order"], h["category__name"])
     )
     listed: dict[int, list[str]] = {}
-    pairs = (
-        items.filter(category_id__in=[h["category_id"] for h in heads])
-        .order_by()
-        .annotate(
-            place=Window(DenseRank(), partition_by=F("category_id"), order_by=F("organisation__path").asc())
+    # The first `names` organisations in tree order with an item of each category: walking the path
+    # index and stopping early, one limited subquery per category joined by UNION ALL (one query).
+    per_category = [
+        Organisation.objects.filter(
+            Exists(items.filter(organisation=OuterRef("pk"), category_id=head["category_id"]).order_by())
         )
-        .filter(place__lte=names)
-        .values_list("category_id", "organisation__path", "organisation__name")
-        .distinct()
-        .order_by("category_id", "organisation__path")
-    )
-    for category_id, _path, name in pairs:
-        listed.setdefault(category_id, []).append(name)
+        .annotate(category=Value(head["category_id"], output_field=IntegerField()))
+        .order_by("path")
+        .values_list("category", "name")[:names]
+        for head in heads
+    ]
+    arms, params = [], []
+    for queryset in per_category:
+        sql, arm_params = queryset.query.sql_with_params()
+        arms.append(f"SELECT * FROM ({sql}) AS arm{len(arms)}")
+        params += arm_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(arms), params)
+        for category_id, name in cursor.fetchall():
+            listed.setdefault(category_id, []).append(name)
     return [
         review_selectors.SharedProblem(
             category_id=h["category_id"],

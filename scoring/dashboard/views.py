@@ -106,7 +106,9 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     rows = dashboard.session_rows(found, offset=session_page.offset, limit=session_page.size)
 
     items = restrict(RectificationItem.objects.filter(cycle=cycle), user, via="organisation")
-    overview = dashboard.rectification_overview(items, today, label=_("All organisations"))
+    overview = dashboard.rectification_overview(
+        items, today, label=_("All organisations"), roots=roots, parent=parent
+    )
     show_all = request.GET.get("orgs") == "all"
     organisation_search = _text_param(request, "oq") if show_all else ""
     listed = dashboard.search_organisations(items, organisation_search)
@@ -139,7 +141,7 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "organisation_page": organisation_page,
         "organisation_pages": _pager(request, organisation_page, "op"),
         "show_all": show_all,
-        "subtrees": dashboard.completion_by_subtree(items, roots, today, parent=parent),
+        "subtrees": overview.subtrees,
         "subtrees_heading": levels.CHILDREN_HEADINGS.get(
             children_level, _("Rectification by organisation under us")
         ),
