@@ -132,7 +132,8 @@ def dashboard_workbook(
     )
     overdue_count = overview.total.overdue
     n_sessions = sum(s.sessions for s in summaries)
-    reporter = _Reporter(progress, n_sessions + overview.organisations + overdue_count)
+    n_organisations = dashboard.count_organisations(items)
+    reporter = _Reporter(progress, n_sessions + n_organisations + overdue_count)
 
     book = Workbook(write_only=True)
     summary = _sheet(
@@ -247,7 +248,7 @@ def dashboard_workbook(
         [_("Problem category"), _("Organisations"), _("Items"), _("Raised in")],
         [16, 10, 8, 80],
     )
-    for problem in dashboard.shared_problems(items, min_organisations):
+    for problem in dashboard.shared_problems(items, min_organisations, categories=overview.categories):
         names = "、".join(problem.organisation_names)
         if problem.more:
             names += " " + _("and %(n)s more") % {"n": problem.more}

@@ -34,6 +34,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Substr
@@ -471,12 +472,12 @@ def grade_distribution(summaries: list[LevelSummary]) -> list[GradeDistribution]
 class RectificationOverview:
     total: review_selectors.Completion
     sectors: list[review_selectors.Completion]
-    organisations: int  # organisations with at least one item
     subtrees: list[review_selectors.Completion] = field(default_factory=list)
+    categories: list[dict] = field(default_factory=list)  # per problem category: organisations, items
 
 
 def _sum_rows(rows: list[dict]) -> dict:
-    keys = [k for k in review_selectors._counts(datetime.date.min)] + ["n_organisations"]
+    keys = list(review_selectors._counts(datetime.date.min))
     return {k: sum(row[k] for row in rows) for k in keys}
 
 
@@ -488,23 +489,27 @@ def rectification_overview(
     roots: list[Organisation] | None = None,
     parent: Organisation | None = None,
 ) -> RectificationOverview:
-    """The total, the sectors, the number of organisations with items and the roll-up per subtree (each
-    root, e.g. a province's counties, with everything under it, then the parent's own items when it has
-    any): one GROUP BY sector and path prefix, the prefix as long as the roots' paths (paths are
-    fixed-width, "/00000001/00000005/"), so the items are read once."""
+    """The total, the sectors, the roll-up per subtree (each root, e.g. a province's counties, with
+    everything under it, then the parent's own items when it has any) and the organisations and items
+    per problem category (for the shared problems): one GROUP BY sector, path prefix and category, the
+    prefix as long as the roots' paths (paths are fixed-width, "/00000001/00000005/"), so the items
+    are read once."""
     roots = roots or []
     width = len(roots[0].path) if roots else 1
     rows = list(
         items.order_by()
         .annotate(prefix=Substr("organisation__path", 1, width))
-        .values("organisation__sector", "prefix")
+        .values("organisation__sector", "prefix", "category_id", "category__name", "category__order")
         .annotate(**review_selectors._counts(today), n_organisations=Count("organisation_id", distinct=True))
     )
     by_sector: dict[str, list[dict]] = {}
     by_prefix: dict[str, list[dict]] = {}
+    by_category: dict[int, list[dict]] = {}
     for row in rows:
         by_sector.setdefault(row["organisation__sector"], []).append(row)
         by_prefix.setdefault(row["prefix"], []).append(row)
+        if row["category_id"] is not None:
+            by_category.setdefault(row["category_id"], []).append(row)
     order = {value: i for i, value in enumerate(Sector.values)}
     sectors = sorted(
         (
@@ -531,11 +536,23 @@ def rectification_overview(
                 path=parent.path,
             )
         )
+    # An organisation has one sector and one prefix, so its distinct count adds up across them (not
+    # across categories: the number of organisations with items comes with the organisation page).
+    categories = [
+        {
+            "category_id": category_id,
+            "category__name": group[0]["category__name"],
+            "category__order": group[0]["category__order"],
+            "n_organisations": sum(row["n_organisations"] for row in group),
+            "n_items": sum(row["n_items"] for row in group),
+        }
+        for category_id, group in by_category.items()
+    ]
     return RectificationOverview(
         total=review_selectors.total_of(sectors, label=label),
         sectors=sectors,
-        organisations=sum(row["n_organisations"] for row in rows),
         subtrees=subtrees,
+        categories=categories,
     )
 
 
@@ -596,6 +613,26 @@ def iter_organisation_completion(
         yield _organisation_completion(row)
 
 
+def organisation_page(
+    items: QuerySet, today: datetime.date, number: int, size: int = PAGE_SIZE
+) -> tuple[list[review_selectors.Completion], PageOf]:
+    """One page of organisation rows and where it sits: one query (the number of organisations with
+    items is counted by a window over the groups); a page past the end falls back to the last page."""
+    number = max(number, 1)
+    rows = list(
+        _organisation_values(items, today).annotate(n_rows=Window(Count("*")))[
+            (number - 1) * size : number * size
+        ]
+    )
+    if rows:
+        return [_organisation_completion(row) for row in rows], PageOf.of(number, size, rows[0]["n_rows"])
+    count = count_organisations(items)
+    if not count or number == 1:
+        return [], PageOf.of(1, size, count)
+    page = PageOf.of(number, size, count)
+    return completion_by_organisation(items, today, offset=page.offset, limit=size), page
+
+
 def count_organisations(items: QuerySet) -> int:
     return items.order_by().values("organisation_id").distinct().count()
 
@@ -604,16 +641,20 @@ def shared_problems(
     items: QuerySet,
     min_organisations: int = review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS,
     names: int = review_selectors.SHARED_PROBLEM_NAMES,
+    *,
+    categories: list[dict] | None = None,
 ) -> list[review_selectors.SharedProblem]:
-    """As reviews.rectification.selectors.shared_problems, but the few names per category are picked by
-    the database (a window function), not by reading every (category, organisation) pair: two queries."""
-    heads = list(
-        items.filter(category__isnull=False)
-        .order_by()
-        .values("category_id", "category__name", "category__order")
-        .annotate(n_organisations=Count("organisation_id", distinct=True), n_items=Count("id"))
-        .filter(n_organisations__gte=max(1, min_organisations))
-    )
+    """As reviews.rectification.selectors.shared_problems, but the few names per category are found by
+    walking the tree in path order, not by reading every (category, organisation) pair. `categories`:
+    the counts per category already read (RectificationOverview.categories), else one more query."""
+    if categories is None:
+        categories = list(
+            items.filter(category__isnull=False)
+            .order_by()
+            .values("category_id", "category__name", "category__order")
+            .annotate(n_organisations=Count("organisation_id", distinct=True), n_items=Count("id"))
+        )
+    heads = [c for c in categories if c["n_organisations"] >= max(1, min_organisations)]
     if not heads:
         return []
     heads.sort(

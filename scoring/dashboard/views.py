@@ -112,10 +112,8 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     show_all = request.GET.get("orgs") == "all"
     organisation_search = _text_param(request, "oq") if show_all else ""
     listed = dashboard.search_organisations(items, organisation_search)
-    organisation_page = dashboard.PageOf.of(
-        _int_param(request, "op", 1, 1, 10**6) if show_all else 1,
-        ORGANISATIONS_SHOWN,
-        dashboard.count_organisations(listed) if organisation_search else overview.organisations,
+    organisations, organisation_page = dashboard.organisation_page(
+        listed, today, _int_param(request, "op", 1, 1, 10**6) if show_all else 1, ORGANISATIONS_SHOWN
     )
     min_organisations = _int_param(
         request, "min", review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS, 1, MAX_MIN_ORGANISATIONS
@@ -133,10 +131,8 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "session_pages": _pager(request, session_page, "sp"),
         "grades": dashboard.grade_distribution(summaries),
         "total": overview.total,
-        "organisations": dashboard.completion_by_organisation(
-            listed, today, offset=organisation_page.offset, limit=organisation_page.size
-        ),
-        "organisation_count": overview.organisations,
+        "organisations": organisations,
+        "organisation_count": organisation_page.count,
         "organisation_search": organisation_search,
         "organisation_page": organisation_page,
         "organisation_pages": _pager(request, organisation_page, "op"),
@@ -149,7 +145,7 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "overdue": review_selectors.overdue_items(items, today, limit=OVERDUE_SHOWN),
         "overdue_url": _overdue_list_url(cycle),
         "min_organisations": min_organisations,
-        "shared": dashboard.shared_problems(items, min_organisations),
+        "shared": dashboard.shared_problems(items, min_organisations, categories=overview.categories),
         "export_url": reverse("dashboard:cycle_export", args=[cycle.pk]),
     }
     return render(request, "scoring/dashboard/cycle.html", context)
