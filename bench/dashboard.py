@@ -63,7 +63,7 @@ TOWNSHIPS = 20
 VILLAGES = 74  # 1 county + 20 townships + 1,480 villages = 1,501 organisations
 ITEMS_PER_ORG = 3  # ~4,500 items
 CODES = 12  # per session, 6 per group
-RUNS = 15
+RUNS = int(os.getenv("BENCH_RUNS", "15"))
 TARGET_MS = 1000
 SECTORS = [Sector.RURAL, Sector.RURAL, Sector.RURAL, Sector.COMMUNITY, Sector.SCHOOL, Sector.PRIVATE]
 
