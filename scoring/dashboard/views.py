@@ -6,10 +6,16 @@ from aggregated queries and the long lists (sessions, organisations) are read on
 page costs the same number of queries, and about the same time, for ten organisations or 150,000.
 """
 
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -106,14 +112,20 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     rows = dashboard.session_rows(found, offset=session_page.offset, limit=session_page.size)
 
     items = restrict(RectificationItem.objects.filter(cycle=cycle), user, via="organisation")
-    overview = dashboard.rectification_overview(
-        items, today, label=_("All organisations"), roots=roots, parent=parent
+    cached = _cache_for(cycle, parent, today)
+    overview = cached(
+        "overview",
+        lambda: dashboard.rectification_overview(
+            items, today, label=_("All organisations"), roots=roots, parent=parent
+        ),
     )
     show_all = request.GET.get("orgs") == "all"
     organisation_search = _text_param(request, "oq") if show_all else ""
     listed = dashboard.search_organisations(items, organisation_search)
-    organisations, organisation_page = dashboard.organisation_page(
-        listed, today, _int_param(request, "op", 1, 1, 10**6) if show_all else 1, ORGANISATIONS_SHOWN
+    organisation_number = _int_param(request, "op", 1, 1, 10**6) if show_all else 1
+    organisations, organisation_page = cached(
+        f"organisations:{organisation_number}:{ORGANISATIONS_SHOWN}:{organisation_search}",
+        lambda: dashboard.organisation_page(listed, today, organisation_number, ORGANISATIONS_SHOWN),
     )
     min_organisations = _int_param(
         request, "min", review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS, 1, MAX_MIN_ORGANISATIONS
@@ -142,13 +154,37 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
             children_level, _("Rectification by organisation under us")
         ),
         "sectors": overview.sectors,
-        "overdue": review_selectors.overdue_items(items, today, limit=OVERDUE_SHOWN),
+        "overdue": cached(
+            f"overdue:{OVERDUE_SHOWN}",
+            lambda: review_selectors.overdue_items(items, today, limit=OVERDUE_SHOWN),
+        ),
+        "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "overdue_url": _overdue_list_url(cycle),
         "min_organisations": min_organisations,
         "shared": dashboard.shared_problems(items, min_organisations, categories=overview.categories),
         "export_url": reverse("dashboard:cycle_export", args=[cycle.pk]),
     }
     return render(request, "scoring/dashboard/cycle.html", context)
+
+
+def _cache_for(cycle: Cycle, scope: Organisation | None, today) -> Callable:
+    """cached(name, compute): the rectification figures of one scope kept DASHBOARD_CACHE_SECONDS in the
+    shared cache (0, the default: always computed). At a province's 450,000 items each read of the items
+    costs seconds; a province may prefer figures a minute old to a slow page."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    base = f"{cycle.pk}:{scope.path if scope else '*'}:{today.isoformat()}:{get_language()}"
+
+    def cached(name: str, compute: Callable):
+        if seconds <= 0:
+            return compute()
+        key = "dashboard:" + hashlib.sha256(f"{base}:{name}".encode()).hexdigest()
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, seconds)
+        return value
+
+    return cached
 
 
 def _pager(request: HttpRequest, page: dashboard.PageOf, name: str) -> dict:

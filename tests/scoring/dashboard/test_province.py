@@ -15,6 +15,8 @@ from fractions import Fraction
 import openpyxl
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -503,3 +505,29 @@ def test_the_items_list_filters_by_the_tree_levels(province):
         assert found.count() == items.filter(organisation__depth__in=depths).count() > 0
     city = ItemFilterForm({"level": "-1"}, cycle=province.cycle)  # no city in this province: ignored
     assert city.apply(items, TODAY).count() == items.count()
+
+
+def test_the_rectification_figures_can_be_cached_for_a_while(client, province, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    url = _url(province.cycle)
+    first = _get(client, province.staff, url)
+    total = first.context["total"].items
+    assert "may be up to 60 seconds old" in first.content.decode()
+    RectificationItem.objects.filter(cycle=province.cycle).first().delete()
+    client.force_login(province.staff)
+    with CaptureQueriesContext(connection) as cached:
+        again = client.get(url)
+    assert again.context["total"].items == total  # the figures of a minute ago
+    county_staff = make_staff("county-staff", province.children[province.province.pk][0])
+    assert _get(client, county_staff, url).context["total"].items < total  # another scope: its own figures
+    cache.clear()
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    client.force_login(province.staff)
+    with CaptureQueriesContext(connection) as fresh:
+        latest = client.get(url)
+    assert latest.context["total"].items == total - 1
+    assert len(cached) < len(fresh)
+    assert "seconds old" not in latest.content.decode()
