@@ -112,7 +112,7 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     rows = dashboard.session_rows(found, offset=session_page.offset, limit=session_page.size)
 
     items = restrict(RectificationItem.objects.filter(cycle=cycle), user, via="organisation")
-    cached = _cache_for(cycle, parent, today)
+    cached = _cache_for(cycle, user, today)
     overview = cached(
         "overview",
         lambda: dashboard.rectification_overview(
@@ -167,11 +167,12 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     return render(request, "scoring/dashboard/cycle.html", context)
 
 
-def _cache_for(cycle: Cycle, scope: Organisation | None, today) -> Callable:
+def _cache_for(cycle: Cycle, user, today) -> Callable:
     """cached(name, compute): the rectification figures of one scope kept DASHBOARD_CACHE_SECONDS in the
     shared cache (0, the default: always computed). At a province's 450,000 items each read of the items
     costs seconds; a province may prefer figures a minute old to a slow page."""
     seconds = settings.DASHBOARD_CACHE_SECONDS
+    scope = scope_root(user)  # None: everything (superusers); a staff account without a scope: "-none-"
     base = f"{cycle.pk}:{scope.path if scope else '*'}:{today.isoformat()}:{get_language()}"
 
     def cached(name: str, compute: Callable):

@@ -523,6 +523,10 @@ def test_the_rectification_figures_can_be_cached_for_a_while(client, province, s
     assert again.context["total"].items == total  # the figures of a minute ago
     county_staff = make_staff("county-staff", province.children[province.province.pk][0])
     assert _get(client, county_staff, url).context["total"].items < total  # another scope: its own figures
+    lost = make_staff("lost", None)  # staff without a scope see nothing, cached or not
+    assert _get(client, lost, url).context["total"].items == 0
+    root = make_staff("root", None, superuser=True)
+    assert _get(client, root, url).context["total"].items == total - 1
     cache.clear()
     settings.DASHBOARD_CACHE_SECONDS = 0
     client.force_login(province.staff)
