@@ -569,6 +569,9 @@ def measure_main(job: dict) -> None:
         client.force_login(User.objects.get(pk=job["users"][label]))
         measure(client, url, f"dashboard, {label} staff")
     rss_pages = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    if os.getenv("BENCH_NO_EXPORT"):
+        print(f"peak RSS: {rss_page} MB after the first page, {rss_pages} MB after all pages")
+        return
     parent, roots = _subtree_roots(province)
     calls = []
     start = time.perf_counter()
