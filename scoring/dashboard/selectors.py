@@ -190,6 +190,13 @@ def _snapshot_reporters(data: dict) -> tuple[list[dict], dict[str, dict]]:
     return ranking, reporters
 
 
+def _top(ranking: list[dict], top: int) -> list[dict]:
+    """The first ``top`` ranks, with everyone sharing the last of them (1, 2, 2, 2 are a top three): the
+    rule _published_tops applies in SQL, kept in Python for the organisation page and the tests."""
+    ranked = [r for r in ranking if r.get("rank") is not None]
+    return [r for r in ranked if r["rank"] <= top]
+
+
 def results_url(session: Session) -> str:
     try:
         return reverse("scoring:results", args=[session.pk])

@@ -319,7 +319,7 @@ def test_session_aggregates_equal_a_python_computation(province):
             assert row.top == []
             continue
         ranking, _all = dashboard._snapshot_reporters(snapshot.data)
-        top = [r for r in ranking if r.get("rank") is not None and r["rank"] <= dashboard.TOP]
+        top = dashboard._top(ranking, dashboard.TOP)
         assert [(r.rank, r.grade) for r in row.top] == [(r["rank"], r["grade"] or "") for r in top]
         assert [r.composite for r in row.top] == [dashboard._composite_text(r["composite"]) for r in top]
         assert row.quorum_met is True
