@@ -100,8 +100,9 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     today = services_rectification.today()
     parent, roots = _subtree_roots(user)
 
+    cached = _cache_for(cycle, user, today)
     sessions = restrict(Session.objects.filter(cycle=cycle), user, via="host")
-    summaries = dashboard.level_summaries(sessions)
+    summaries = cached("levels", lambda: dashboard.level_summaries(sessions))
     session_search = _text_param(request, "sq")
     found = dashboard.search_sessions(sessions, session_search)
     session_page = dashboard.PageOf.of(
@@ -112,7 +113,6 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     rows = dashboard.session_rows(found, offset=session_page.offset, limit=session_page.size)
 
     items = restrict(RectificationItem.objects.filter(cycle=cycle), user, via="organisation")
-    cached = _cache_for(cycle, user, today)
     overview = cached(
         "overview",
         lambda: dashboard.rectification_overview(
@@ -161,16 +161,20 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "overdue_url": _overdue_list_url(cycle),
         "min_organisations": min_organisations,
-        "shared": dashboard.shared_problems(items, min_organisations, categories=overview.categories),
+        "shared": cached(
+            f"shared:{min_organisations}",
+            lambda: dashboard.shared_problems(items, min_organisations, categories=overview.categories),
+        ),
         "export_url": reverse("dashboard:cycle_export", args=[cycle.pk]),
     }
     return render(request, "scoring/dashboard/cycle.html", context)
 
 
 def _cache_for(cycle: Cycle, user, today) -> Callable:
-    """cached(name, compute): the rectification figures of one scope kept DASHBOARD_CACHE_SECONDS in the
-    shared cache (0, the default: always computed). At a province's 450,000 items each read of the items
-    costs seconds; a province may prefer figures a minute old to a slow page."""
+    """cached(name, compute): the aggregated figures of one scope (sessions per level and their grades,
+    rectification roll-ups, organisation pages, overdue and shared problems) kept DASHBOARD_CACHE_SECONDS
+    in the shared cache (0, the default: always computed). At a province's 450,000 items each read of
+    the items costs seconds; a province may prefer figures a minute old to a slow page."""
     seconds = settings.DASHBOARD_CACHE_SECONDS
     scope = scope_root(user)  # None: everything (superusers); a staff account without a scope: "-none-"
     base = f"{cycle.pk}:{scope.path if scope else '*'}:{today.isoformat()}:{get_language()}"
