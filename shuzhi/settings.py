@@ -202,6 +202,11 @@ UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
 TOPIC_PHONE_RETENTION_DAYS = envint("TOPIC_PHONE_RETENTION_DAYS", "60")
 # Default time allowed to rectify a handed-over problem (整改时限), in months from the notice.
 RECTIFICATION_MONTHS = envint("RECTIFICATION_MONTHS", "3")
+# The administrative level of the tree's root and of each depth below it (reviews/orgs/levels.py):
+# a county "county,township,village", a province without cities "province,county,township,village".
+TREE_LEVELS = envlist("TREE_LEVELS", "county,township,village")
+# Seconds the cycle dashboard's rectification figures are kept in the cache (0: computed on every view).
+DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", "0")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews.orgs import services
 from reviews.orgs.import_admin import import_urls
+from reviews.orgs.levels import tree_levels
 from reviews.orgs.models import Appointment, Organisation, Person, StaffProfile, secretary_on
 from reviews.scope import (
     ScopedAdminMixin,
@@ -30,19 +31,17 @@ class LevelFilter(admin.SimpleListFilter):
     parameter_name = "level"
 
     def lookups(self, request, model_admin):
-        return [
-            ("0", _("Level 1 (county)")),
-            ("1", _("Level 2 (township, county departments)")),
-            ("2", _("Level 3 (village, community)")),
-            ("3", _("Level 4 and below")),
-        ]
+        """One choice per depth, named by the tree's levels (reviews.orgs.levels); the last takes deeper."""
+        return [(str(depth), level.label) for depth, level in enumerate(tree_levels())]
 
     def queryset(self, request, queryset):
-        if self.value() in ("0", "1", "2"):
-            return queryset.filter(depth=int(self.value()))
-        if self.value() == "3":
-            return queryset.filter(depth__gte=3)
-        return queryset
+        depths = len(tree_levels())
+        if self.value() not in {str(depth) for depth in range(depths)}:
+            return queryset
+        depth = int(self.value())
+        if depth == depths - 1:
+            return queryset.filter(depth__gte=depth)
+        return queryset.filter(depth=depth)
 
 
 class OrganisationForm(forms.ModelForm):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from reviews import uploads
 from reviews.cycles.models import Cycle, Session
 from reviews.orgs.forms import OrganisationChoiceField
+from reviews.orgs.levels import Level, depths_of, tree_levels
 from reviews.orgs.models import Sector
 from reviews.rectification.models import FollowUpOutcome, RectificationStatus
 
@@ -93,12 +94,14 @@ class ExtendForm(forms.Form):
 # ---------------------------------------------------------------------------------------------------
 # The cycle's list and ledger
 
-LEVEL_COUNTY, LEVEL_TOWNSHIP, LEVEL_VILLAGE = "0", "1", "2"
-LEVELS = [
-    (LEVEL_COUNTY, gettext_lazy("County level")),  # 县级
-    (LEVEL_TOWNSHIP, gettext_lazy("Township level")),  # 乡镇级
-    (LEVEL_VILLAGE, gettext_lazy("Village level")),  # 村级 (villages, communities and units)
-]
+LEVEL_COUNTY, LEVEL_TOWNSHIP, LEVEL_VILLAGE = str(Level.COUNTY), str(Level.TOWNSHIP), str(Level.VILLAGE)
+
+
+def level_choices() -> list[tuple[str, str]]:
+    """The tree's levels (reviews.orgs.levels: 省级 … 村级 as the deployment has them), by their number."""
+    return [(str(int(level)), level.label) for level in tree_levels()]
+
+
 YES, NO = "yes", "no"
 
 
@@ -118,7 +121,7 @@ class ItemFilterForm(forms.Form):
     )
     level = forms.ChoiceField(
         label=gettext_lazy("Level"),
-        choices=[("", gettext_lazy("All levels")), *LEVELS],
+        choices=[("", gettext_lazy("All levels"))],
         required=False,
     )
     sector = forms.ChoiceField(
@@ -147,6 +150,7 @@ class ItemFilterForm(forms.Form):
         if sessions is None:
             sessions = Session.objects.filter(cycle=cycle)
         self.fields["session"].queryset = sessions.order_by("date", "pk")
+        self.fields["level"].choices = [("", gettext_lazy("All levels")), *level_choices()]
         self.is_valid()  # fills cleaned_data with the valid fields; errors only drop their filter
 
     def value(self, name: str):
@@ -156,11 +160,11 @@ class ItemFilterForm(forms.Form):
         """The items matching the filters; `status=False` leaves the status filter out (for the counts)."""
         if session := self.value("session"):
             items = items.filter(notice__session=session)
-        level = self.value("level")
-        if level == LEVEL_VILLAGE:
-            items = items.filter(organisation__depth__gte=2)
-        elif level in (LEVEL_COUNTY, LEVEL_TOWNSHIP):
-            items = items.filter(organisation__depth=int(level))
+        if level := self.value("level"):
+            first, last = depths_of(Level(int(level)))
+            items = items.filter(organisation__depth__gte=first)
+            if last is not None:
+                items = items.filter(organisation__depth__lte=last)
         if sector := self.value("sector"):
             items = items.filter(organisation__sector=sector)
         overdue = self.value("overdue")

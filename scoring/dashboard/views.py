@@ -1,27 +1,39 @@
 """The cycle dashboard (/dashboard/cycle/<id>/) and an organisation's record by year (/dashboard/org/<id>/).
 
-Read-only pages for staff, restricted to their subtree (``reviews.scope``): county staff see the whole
-county, township staff their township and its villages. Every figure comes from aggregated queries, so a
-page costs the same number of queries for ten organisations or two thousand.
+Read-only pages for staff, restricted to their subtree (``reviews.scope``): province staff see the whole
+province, county staff their county, township staff their township and its villages. Every figure comes
+from aggregated queries and the long lists (sessions, organisations) are read one page at a time, so a
+page costs the same number of queries, and about the same time, for ten organisations or 150,000.
 """
 
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from reviews.cycles.models import Cycle, Session
+from reviews.downloads import attachment_response
+from reviews.orgs import levels
 from reviews.orgs.models import Appointment, Organisation
 from reviews.rectification import selectors as review_selectors
 from reviews.rectification import services as services_rectification
 from reviews.rectification.models import RectificationItem
 from reviews.scope import can_manage, get_visible_or_404, restrict, scope_root, staff_required
+from scoring.dashboard import exports
 from scoring.dashboard import selectors as dashboard
 
 OVERDUE_SHOWN = 50
-ORGANISATIONS_SHOWN = 100
+ORGANISATIONS_SHOWN = 50  # a page of the organisation table
+SESSIONS_SHOWN = 50  # a page of the session table
+SEARCH_MAX = 60
 MAX_MIN_ORGANISATIONS = 1000
 OVERDUE_FILTER = "overdue=yes"  # the items page's filter (reviews.rectification.forms: yes / no)
 
@@ -65,6 +77,21 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _text_param(request: HttpRequest, name: str) -> str:
+    return request.GET.get(name, "").strip()[:SEARCH_MAX]
+
+
+def _query(request: HttpRequest, **changes) -> str:
+    """The page's query string with `changes` applied (None drops a parameter), for pager links."""
+    params = request.GET.copy()
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = value
+    return params.urlencode()
+
+
 @staff_required
 @require_GET
 def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
@@ -73,34 +100,125 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     today = services_rectification.today()
     parent, roots = _subtree_roots(user)
 
-    rows = dashboard.session_rows(restrict(Session.objects.filter(cycle=cycle), user, via="host"))
+    cached = _cache_for(cycle, user, today)
+    sessions = restrict(Session.objects.filter(cycle=cycle), user, via="host")
+    summaries = cached("levels", lambda: dashboard.level_summaries(sessions))
+    session_search = _text_param(request, "sq")
+    found = dashboard.search_sessions(sessions, session_search)
+    session_page = dashboard.PageOf.of(
+        _int_param(request, "sp", 1, 1, 10**6),
+        SESSIONS_SHOWN,
+        found.count() if session_search else sum(s.sessions for s in summaries),
+    )
+    rows = dashboard.session_rows(found, offset=session_page.offset, limit=session_page.size)
 
     items = restrict(RectificationItem.objects.filter(cycle=cycle), user, via="organisation")
-    by_organisation = review_selectors.completion_by_organisation(items, today)
-    total = review_selectors.total_of(by_organisation, label=_("All organisations"))
-    subtrees = review_selectors.subtree_rollup(by_organisation, roots, parent=parent)
+    overview = cached(
+        "overview",
+        lambda: dashboard.rectification_overview(
+            items, today, label=_("All organisations"), roots=roots, parent=parent
+        ),
+    )
     show_all = request.GET.get("orgs") == "all"
+    organisation_search = _text_param(request, "oq") if show_all else ""
+    listed = dashboard.search_organisations(items, organisation_search)
+    organisation_number = _int_param(request, "op", 1, 1, 10**6) if show_all else 1
+    organisations, organisation_page = cached(
+        f"organisations:{organisation_number}:{ORGANISATIONS_SHOWN}:{organisation_search}",
+        lambda: dashboard.organisation_page(listed, today, organisation_number, ORGANISATIONS_SHOWN),
+    )
     min_organisations = _int_param(
         request, "min", review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS, 1, MAX_MIN_ORGANISATIONS
     )
+    children_level = levels.level_of_depth(roots[0].depth) if roots else None
     context = {
         "cycle": cycle,
         "today": today,
         "scope": parent,
+        "scope_level": levels.level_label(parent.depth) if parent else "",
+        "level_summaries": summaries,
         "levels": dashboard.by_level(rows),
-        "grades": dashboard.grade_distribution(rows),
-        "total": total,
-        "organisations": by_organisation if show_all else by_organisation[:ORGANISATIONS_SHOWN],
-        "organisation_count": len(by_organisation),
+        "session_search": session_search,
+        "session_page": session_page,
+        "session_pages": _pager(request, session_page, "sp"),
+        "grades": dashboard.grade_distribution(summaries),
+        "total": overview.total,
+        "organisations": organisations,
+        "organisation_count": organisation_page.count,
+        "organisation_search": organisation_search,
+        "organisation_page": organisation_page,
+        "organisation_pages": _pager(request, organisation_page, "op"),
         "show_all": show_all,
-        "subtrees": subtrees,
-        "sectors": review_selectors.completion_by_sector(items, today),
-        "overdue": review_selectors.overdue_items(items, today, limit=OVERDUE_SHOWN),
+        "subtrees": overview.subtrees,
+        "subtrees_heading": levels.CHILDREN_HEADINGS.get(
+            children_level, _("Rectification by organisation under us")
+        ),
+        "sectors": overview.sectors,
+        "overdue": cached(
+            f"overdue:{OVERDUE_SHOWN}",
+            lambda: review_selectors.overdue_items(items, today, limit=OVERDUE_SHOWN),
+        ),
+        "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "overdue_url": _overdue_list_url(cycle),
         "min_organisations": min_organisations,
-        "shared": review_selectors.shared_problems(items, min_organisations),
+        "shared": cached(
+            f"shared:{min_organisations}",
+            lambda: dashboard.shared_problems(items, min_organisations, categories=overview.categories),
+        ),
+        "export_url": reverse("dashboard:cycle_export", args=[cycle.pk]),
     }
     return render(request, "scoring/dashboard/cycle.html", context)
+
+
+def _cache_for(cycle: Cycle, user, today) -> Callable:
+    """cached(name, compute): the aggregated figures of one scope (sessions per level and their grades,
+    rectification roll-ups, organisation pages, overdue and shared problems) kept DASHBOARD_CACHE_SECONDS
+    in the shared cache (0, the default: always computed). At a province's 450,000 items each read of
+    the items costs seconds; a province may prefer figures a minute old to a slow page."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    scope = scope_root(user)  # None: everything (superusers); a staff account without a scope: "-none-"
+    base = f"{cycle.pk}:{scope.path if scope else '*'}:{today.isoformat()}:{get_language()}"
+
+    def cached(name: str, compute: Callable):
+        if seconds <= 0:
+            return compute()
+        key = "dashboard:" + hashlib.sha256(f"{base}:{name}".encode()).hexdigest()
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, seconds)
+        return value
+
+    return cached
+
+
+def _pager(request: HttpRequest, page: dashboard.PageOf, name: str) -> dict:
+    """Links to the previous and next page of one list, the other parameters kept."""
+    return {
+        "previous": "?" + _query(request, **{name: page.previous}) if page.has_previous else "",
+        "next": "?" + _query(request, **{name: page.next}) if page.has_next else "",
+    }
+
+
+@staff_required
+@require_GET
+def cycle_export(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The dashboard's tables as an Excel workbook (synchronous for now; a job once jobs exist)."""
+    cycle = get_object_or_404(Cycle, pk=cycle_id)
+    parent, roots = _subtree_roots(request.user)
+    today = services_rectification.today()
+    min_organisations = _int_param(
+        request, "min", review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS, 1, MAX_MIN_ORGANISATIONS
+    )
+    content = exports.dashboard_workbook(
+        cycle=cycle,
+        user=request.user,
+        parent=parent,
+        roots=roots,
+        today=today,
+        min_organisations=min_organisations,
+    )
+    return attachment_response(exports.filename(cycle, today), exports.XLSX, content)
 
 
 def _is_secretary(user, organisation_id: int) -> bool:
