@@ -9,3 +9,4 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         from scoring.codes import jobs  # noqa: F401  (registers the slips job)
+        from scoring.dashboard import jobs as dashboard_jobs  # noqa: F401  (the dashboard export)

@@ -45,6 +45,7 @@ from reviews.cycles.models import Cycle, Report, Session
 from reviews.orgs import levels
 from reviews.orgs.models import Organisation, Sector
 from reviews.rectification import selectors as review_selectors
+from reviews.scope import scope_root
 from scoring import tally
 from scoring.ballots.models import Ballot
 from scoring.codes.models import Credential
@@ -795,3 +796,16 @@ def organisation_years(
         entries[report.session.cycle_id].append(entry)
     ordered = sorted(cycles.values(), key=lambda c: (-c.year, c.name))
     return [Year(cycle=c, sessions=entries[c.pk], record=records.get(c.pk)) for c in ordered]
+
+
+def subtree_roots(user) -> tuple[Organisation | None, list[Organisation]]:
+    """The organisation the dashboard is about and the roots of its subtrees (its children)."""
+    root = scope_root(user)
+    if root is None:
+        tops = list(Organisation.objects.filter(parent__isnull=True).order_by("path"))
+        if len(tops) != 1:
+            return None, tops
+        root = tops[0]
+    if root.pk is None:  # staff without a scope see nothing
+        return None, []
+    return root, list(Organisation.objects.filter(parent=root).order_by("path"))

@@ -13,21 +13,21 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from reviews.cycles.models import Cycle, Session
-from reviews.downloads import attachment_response
+from reviews.jobs.services import job_start
 from reviews.orgs import levels
 from reviews.orgs.models import Appointment, Organisation
 from reviews.rectification import selectors as review_selectors
 from reviews.rectification import services as services_rectification
 from reviews.rectification.models import RectificationItem
 from reviews.scope import can_manage, get_visible_or_404, restrict, scope_root, staff_required
-from scoring.dashboard import exports
+from scoring.dashboard import jobs
 from scoring.dashboard import selectors as dashboard
 
 OVERDUE_SHOWN = 50
@@ -38,25 +38,12 @@ MAX_MIN_ORGANISATIONS = 1000
 OVERDUE_FILTER = "overdue=yes"  # the items page's filter (reviews.rectification.forms: yes / no)
 
 
-def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+def _int_param(data, name: str, default: int, low: int, high: int) -> int:
     try:
-        value = int(request.GET.get(name, default))
+        value = int(data.get(name, default))
     except (TypeError, ValueError):
         return default
     return min(max(value, low), high)
-
-
-def _subtree_roots(user) -> tuple[Organisation | None, list[Organisation]]:
-    """The organisation the dashboard is about and the roots of its subtrees (its children)."""
-    root = scope_root(user)
-    if root is None:
-        tops = list(Organisation.objects.filter(parent__isnull=True).order_by("path"))
-        if len(tops) != 1:
-            return None, tops
-        root = tops[0]
-    if root.pk is None:  # staff without a scope see nothing
-        return None, []
-    return root, list(Organisation.objects.filter(parent=root).order_by("path"))
 
 
 def _overdue_list_url(cycle: Cycle) -> str:
@@ -98,7 +85,7 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     user = request.user
     today = services_rectification.today()
-    parent, roots = _subtree_roots(user)
+    parent, roots = dashboard.subtree_roots(user)
 
     cached = _cache_for(cycle, user, today)
     sessions = restrict(Session.objects.filter(cycle=cycle), user, via="host")
@@ -106,7 +93,7 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     session_search = _text_param(request, "sq")
     found = dashboard.search_sessions(sessions, session_search)
     session_page = dashboard.PageOf.of(
-        _int_param(request, "sp", 1, 1, 10**6),
+        _int_param(request.GET, "sp", 1, 1, 10**6),
         SESSIONS_SHOWN,
         found.count() if session_search else sum(s.sessions for s in summaries),
     )
@@ -122,13 +109,13 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     show_all = request.GET.get("orgs") == "all"
     organisation_search = _text_param(request, "oq") if show_all else ""
     listed = dashboard.search_organisations(items, organisation_search)
-    organisation_number = _int_param(request, "op", 1, 1, 10**6) if show_all else 1
+    organisation_number = _int_param(request.GET, "op", 1, 1, 10**6) if show_all else 1
     organisations, organisation_page = cached(
         f"organisations:{organisation_number}:{ORGANISATIONS_SHOWN}:{organisation_search}",
         lambda: dashboard.organisation_page(listed, today, organisation_number, ORGANISATIONS_SHOWN),
     )
     min_organisations = _int_param(
-        request, "min", review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS, 1, MAX_MIN_ORGANISATIONS
+        request.GET, "min", review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS, 1, MAX_MIN_ORGANISATIONS
     )
     children_level = levels.level_of_depth(roots[0].depth) if roots else None
     context = {
@@ -201,24 +188,20 @@ def _pager(request: HttpRequest, page: dashboard.PageOf, name: str) -> dict:
 
 
 @staff_required
-@require_GET
+@require_POST
 def cycle_export(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    """The dashboard's tables as an Excel workbook (synchronous for now; a job once jobs exist)."""
+    """The dashboard's tables as an Excel workbook, made by the job worker (a province takes minutes)."""
     cycle = get_object_or_404(Cycle, pk=cycle_id)
-    parent, roots = _subtree_roots(request.user)
-    today = services_rectification.today()
     min_organisations = _int_param(
-        request, "min", review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS, 1, MAX_MIN_ORGANISATIONS
+        request.POST, "min", review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS, 1, MAX_MIN_ORGANISATIONS
     )
-    content = exports.dashboard_workbook(
-        cycle=cycle,
-        user=request.user,
-        parent=parent,
-        roots=roots,
-        today=today,
-        min_organisations=min_organisations,
+    job = job_start(
+        kind=jobs.DASHBOARD_EXPORT,
+        actor=request.user,
+        organisation=dashboard.subtree_roots(request.user)[0],
+        params={"cycle": cycle.pk, "min": min_organisations},
     )
-    return attachment_response(exports.filename(cycle, today), exports.XLSX, content)
+    return redirect("jobs:detail", job.pk)
 
 
 def _is_secretary(user, organisation_id: int) -> bool:

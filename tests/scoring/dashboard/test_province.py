@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 
 from reviews.cycles.models import Cycle, Report, Session
 from reviews.findings.models import Finding
+from reviews.jobs.models import Job
 from reviews.orgs.models import Organisation, OrganisationKind, Sector
 from reviews.rectification import selectors as review_selectors
 from reviews.rectification import services as rect
@@ -465,26 +466,34 @@ def test_the_export_carries_every_row_and_reports_progress(province):
     assert _sheet_rows(out.getvalue(), "Review sessions") == rows
 
 
-def test_the_export_download_is_scoped_to_the_user(client, province):
+def test_the_export_is_a_job_whose_workbook_is_scoped_to_the_user(client, province, run_jobs):
     county = province.children[province.province.pk][0]
     county_staff = make_staff("county-staff", county)
     client.force_login(county_staff)
     page = client.get(_url(province.cycle)).content.decode()
     export_url = reverse("dashboard:cycle_export", args=[province.cycle.pk])
-    assert f'href="{export_url}?min=3"' in page
-    response = client.get(export_url)
-    assert response.status_code == 200
-    assert response["Content-Type"] == exports.XLSX
-    assert "attachment" in response["Content-Disposition"]
-    rows = _sheet_rows(
-        response.content,
-        "审议会" if False else openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames[1],
-    )
+    assert f'action="{export_url}"' in page and 'name="min" value="3"' in page
+    assert client.get(export_url).status_code == 405  # starting a job is a POST
+    response = client.post(export_url, {"min": "3"})
+    job = Job.objects.get(kind="dashboard.export")
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert job.created_by == county_staff and job.organisation == county
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    content = b"".join(download.streaming_content) if download.streaming else download.content
+    assert "attachment" in download["Content-Disposition"]
+    rows = _sheet_rows(content, openpyxl.load_workbook(io.BytesIO(content)).sheetnames[1])
     hosts = {r[2] for r in rows[1:]}
     inside = {o.display_name for o in Organisation.objects.filter(path__startswith=county.path)}
     assert hosts and hosts <= inside
+    other = make_staff("other-county-staff", province.children[province.province.pk][1])
+    client.force_login(other)
+    assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
     client.logout()
-    assert client.get(export_url).status_code == 302
+    assert client.post(export_url, {"min": "3"}).status_code == 302
+    assert Job.objects.count() == 1
 
 
 def test_the_items_list_filters_by_the_tree_levels(province):
