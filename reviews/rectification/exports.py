@@ -2,27 +2,39 @@
 
 The same look as the scoring exports (title row, grey header row, frozen panes, title and header repeated on
 every printed page); `reviews` never imports `scoring`, so the few helpers are repeated here.
-Building the sheet is a fixed number of queries however many items there are.
+Building the sheet is a fixed number of queries however many items there are, and it is streamed: time
+and memory grow linearly with the items (450,000 at province scale), so it can run as a background job.
 """
 
 from __future__ import annotations
 
 import datetime
+import io
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reviews.cycles.models import Cycle
 from reviews.downloads import safe_filename
+from reviews.findings.models import FindingSource
 from reviews.orgs.models import Appointment
 from reviews.rectification import services as services_rectification
-from reviews.rectification.models import OWING_STATUSES, RectificationEvent, RectificationEventKind
-from reviews.spreadsheets import workbook_bytes
+from reviews.rectification.models import (
+    OWING_STATUSES,
+    RectificationEvent,
+    RectificationEventKind,
+    RectificationStatus,
+)
+from reviews.spreadsheets import starts_like_a_formula
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -60,12 +72,11 @@ def secretary_names(organisation_ids, day: datetime.date) -> dict[int, str]:
         Appointment.objects.secretaries()
         .on(day)
         .filter(organisation_id__in=organisation_ids)
-        .select_related("person")
         .order_by("organisation_id", "-start_date")
-        .only("organisation_id", "start_date", "person__name")
+        .values_list("organisation_id", "person__name")
     )
-    for appointment in appointments:
-        names.setdefault(appointment.organisation_id, appointment.person.name)
+    for organisation_id, name in appointments.iterator(chunk_size=5000):
+        names.setdefault(organisation_id, name)
     return names
 
 
@@ -93,7 +104,43 @@ def ledger_filename(cycle: Cycle, day: datetime.date) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The workbook
+# The workbook, streamed
+#
+# openpyxl's write-only mode: each row goes to a temporary file as it is appended, so memory does not grow
+# with the items, and nothing ever asks the sheet for its size (`max_row` scans every cell: quadratic).
+# The rows come from one values() query read in chunks; every style is built once and shared by the cells.
+# What write-only mode keeps of the old in-memory sheet: everything it showed (merged title rows, row
+# heights, column widths, the grey header, borders, wrapping, date formats, the overdue red, the frozen
+# panes, the filter, A4 landscape fitted to the width, title and header printed on every page, the footer).
+
+Progress = Callable[[int, int], None]
+
+CHUNK_SIZE = 2000
+OVERDUE_COLUMN = 14
+_CENTERED_COLUMNS = (1, 13, 14)
+
+_ROW_FIELDS = (
+    "organisation_id",
+    "organisation__name",
+    "notice__session__title",
+    "notice__issued_on",
+    "notice__number",
+    "source",
+    "category__name",
+    "problem",
+    "measures",
+    "responsible",
+    "deadline",
+    "original_deadline",
+    "status",
+    "verified_by_id",
+    "verified_by__username",
+    "verified_by__first_name",
+    "verified_by__last_name",
+    "verified_at",
+    "latest_progress_at",
+    "latest_progress_text",
+)
 
 
 def _headers() -> list[tuple[str, float]]:
@@ -119,14 +166,14 @@ def _headers() -> list[tuple[str, float]]:
 
 
 def _with_latest_progress(items: QuerySet) -> QuerySet:
-    """Each item with the date and text of its last progress report or request for verification."""
+    """Each item's values with the date and text of its last progress report or request for verification."""
     latest = RectificationEvent.objects.filter(
         item=OuterRef("pk"), kind__in=[RectificationEventKind.PROGRESS, RectificationEventKind.SUBMITTED]
     ).order_by("-at", "-pk")
-    return items.select_related("organisation", "notice__session", "category", "verified_by").annotate(
+    return items.annotate(
         latest_progress_at=Subquery(latest.values("at")[:1]),
         latest_progress_text=Subquery(latest.values("text")[:1]),
-    )
+    ).values_list(*_ROW_FIELDS)
 
 
 def _local_naive(moment: datetime.datetime | None) -> datetime.datetime | None:
@@ -136,46 +183,118 @@ def _local_naive(moment: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(moment).replace(tzinfo=None)
 
 
-def _title_rows(sheet: Worksheet, lines: list[str], columns: int) -> None:
-    for number, line in enumerate(lines, start=1):
-        sheet.append([line])
-        sheet.merge_cells(start_row=number, start_column=1, end_row=number, end_column=columns)
-        cell = sheet.cell(row=number, column=1)
-        if number == 1:
-            cell.font = _TITLE
-            cell.alignment = Alignment(horizontal="center", vertical="center")
-            sheet.row_dimensions[number].height = 28
-        else:
-            cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
-            sheet.row_dimensions[number].height = 20
+def _organisation_ids(items: QuerySet):
+    """The items' organisations, as a subquery (a sliced queryset cannot be one: its ids are read)."""
+    if items.query.is_sliced:
+        return set(items.values_list("organisation_id", flat=True))
+    return items.order_by().values("organisation_id")
 
 
-def _header_row(sheet: Worksheet, headers: list[tuple[str, float]]) -> None:
-    sheet.append([label for label, _width in headers])
-    row = sheet.max_row
-    for column, (_label, width) in enumerate(headers, start=1):
-        cell = sheet.cell(row=row, column=column)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.border = _BORDER
-        cell.alignment = _CENTER
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.row_dimensions[row].height = 30
+def ledger_rows(items: QuerySet, today: datetime.date) -> Iterator[list]:
+    """The ledger's values, row by row, in the queryset's order: two queries, the items read in chunks."""
+    secretaries = secretary_names(_organisation_ids(items), today)
+    sources = {value: str(label) for value, label in FindingSource.choices}
+    statuses = {value: str(label) for value, label in RectificationStatus.choices}
+    owing = {str(status) for status in OWING_STATUSES}
+    yes, no = _("Yes"), _("No")
+    reference = _("[%(year)s] No. %(number)s")
+    rows = _with_latest_progress(items).iterator(chunk_size=CHUNK_SIZE)
+    for number, (
+        organisation_id,
+        organisation,
+        session,
+        issued_on,
+        notice_number,
+        source,
+        category,
+        problem,
+        measures,
+        responsible,
+        deadline,
+        original_deadline,
+        status,
+        verified_by_id,
+        username,
+        first_name,
+        last_name,
+        verified_at,
+        progress_at,
+        progress_text,
+    ) in enumerate(rows, start=1):
+        progress = ""
+        if progress_at is not None:
+            day = timezone.localtime(progress_at).date().isoformat()
+            progress = f"{day} {progress_text}".strip()
+        verifier = ""
+        if verified_by_id:
+            verifier = f"{first_name} {last_name}".strip() or username
+        yield [
+            number,
+            organisation,
+            secretaries.get(organisation_id, ""),
+            session,
+            reference % {"year": issued_on.year, "number": notice_number},
+            sources.get(source, source),
+            category or "",
+            problem,
+            measures,
+            responsible,
+            deadline,
+            original_deadline if original_deadline != deadline else None,
+            statuses.get(status, status),
+            yes if status in owing and deadline < today else no,
+            progress,
+            verifier,
+            _local_naive(verified_at),
+        ]
 
 
-def _put(sheet: Worksheet, row: int, column: int, value, *, number_format: str = "") -> None:
-    cell = sheet.cell(row=row, column=column, value=value)
-    cell.border = _BORDER
-    cell.alignment = _WRAP if isinstance(value, str) else _CENTER
-    if number_format:
-        cell.number_format = number_format
+class _Styles:
+    """Each look of the sheet made once; a cell copies one instead of looking its parts up again."""
+
+    def __init__(self, sheet) -> None:
+        def style(**parts) -> StyleArray:
+            cell = Cell(sheet)
+            for name, value in parts.items():
+                setattr(cell, name, value)
+            return cell._style
+
+        self.title = style(font=_TITLE, alignment=Alignment(horizontal="center", vertical="center"))
+        self.subtitle = style(alignment=Alignment(horizontal="left", vertical="center", wrap_text=True))
+        self.header = style(font=_BOLD, fill=_HEADER_FILL, border=_BORDER, alignment=_CENTER)
+        self.text = style(border=_BORDER, alignment=_WRAP)
+        self.center = style(border=_BORDER, alignment=_CENTER)
+        self.date = style(border=_BORDER, alignment=_CENTER, number_format=DATE_FORMAT)
+        self.datetime = style(border=_BORDER, alignment=_CENTER, number_format=DATETIME_FORMAT)
+        self.overdue = style(border=_BORDER, alignment=_CENTER, font=_OVERDUE_FONT)
+
+    def of(self, value) -> StyleArray:
+        if isinstance(value, str):
+            return self.text
+        if isinstance(value, datetime.datetime):
+            return self.datetime
+        if isinstance(value, datetime.date):
+            return self.date
+        return self.center
 
 
-def _print_setup(sheet: Worksheet, header_row: int) -> None:
+def _cell(sheet, value, style: StyleArray, column: int) -> Cell:
+    """A styled cell; text that would start a formula stays text (see reviews/spreadsheets.py)."""
+    cell = Cell(sheet, column=column, style_array=style)
+    if starts_like_a_formula(value):
+        cell.value = value
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif value is not None:
+        cell.value = value
+    return cell
+
+
+def _print_setup(sheet, header_row: int) -> None:
     """Frozen header, A4 landscape fitted to the page width, title and header repeated on every page."""
     sheet.freeze_panes = f"C{header_row + 1}"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -186,71 +305,67 @@ def _print_setup(sheet: Worksheet, header_row: int) -> None:
     sheet.oddFooter.center.text = _("Page &P of &N")
 
 
-def ledger_rows(items: QuerySet, today: datetime.date) -> list[list]:
-    """The ledger's values, row by row, in the queryset's order (three queries in all)."""
-    organisations = (
-        {item.organisation_id for item in items}
-        if items.query.is_sliced
-        else items.order_by().values("organisation_id")
-    )
-    secretaries = secretary_names(organisations, today)
-    items = list(_with_latest_progress(items))
-    rows = []
-    for number, item in enumerate(items, start=1):
-        progress = ""
-        if item.latest_progress_at is not None:
-            day = timezone.localtime(item.latest_progress_at).date().isoformat()
-            progress = f"{day} {item.latest_progress_text}".strip()
-        rows.append(
-            [
-                number,
-                item.organisation.name,
-                secretaries.get(item.organisation_id, ""),
-                item.notice.session.title,
-                item.notice.reference,
-                item.get_source_display(),
-                item.category.name if item.category else "",
-                item.problem,
-                item.measures,
-                item.responsible,
-                item.deadline,
-                item.original_deadline if item.is_extended else None,
-                item.get_status_display(),
-                _("Yes") if item.is_overdue(today) else _("No"),
-                progress,
-                user_name(item.verified_by) if item.verified_by_id else "",
-                _local_naive(item.verified_at),
-            ]
-        )
-    return rows
+def _every(total: int) -> int:
+    """How many rows between two progress reports: about 1 % of the work."""
+    return max(1, total // 100)
 
 
-def ledger_workbook(items: QuerySet, title_lines: list[str], today: datetime.date | None = None) -> bytes:
-    """The ledger of these items (in the queryset's order) under the title lines, as .xlsx bytes."""
+def ledger_workbook(
+    items: QuerySet,
+    title_lines: list[str],
+    today: datetime.date | None = None,
+    *,
+    out: BinaryIO | None = None,
+    progress: Progress | None = None,
+) -> bytes | None:
+    """The ledger of these items (in the queryset's order) under the title lines, as .xlsx.
+
+    Written into `out` (a binary file) when given, else returned as bytes. `progress(done, total)` is told
+    the rows written about every 1 %, and (total, total) at the end. Three queries however many items.
+    """
     today = today or services_rectification.today()
     headers = _headers()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Rectification ledger")
-    _title_rows(sheet, title_lines or [""], len(headers))
-    _header_row(sheet, headers)
-    header_row = sheet.max_row
-    overdue_column = 14
-    row = header_row
-    for values in ledger_rows(items, today):
-        row += 1
-        for column, value in enumerate(values, start=1):
-            if isinstance(value, datetime.datetime):
-                number_format = DATETIME_FORMAT
-            elif isinstance(value, datetime.date):
-                number_format = DATE_FORMAT
-            else:
-                number_format = ""
-            _put(sheet, row, column, value, number_format=number_format)
-        for column in (1, 13, 14):
-            sheet.cell(row=row, column=column).alignment = _CENTER
-        if values[overdue_column - 1] == _("Yes"):
-            sheet.cell(row=row, column=overdue_column).font = _OVERDUE_FONT
-    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{row}"
+    columns = len(headers)
+    last_column = get_column_letter(columns)
+    lines = title_lines or [""]
+    header_row = len(lines) + 1
+    total = items.count() if progress is not None else 0
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Rectification ledger"))
+    styles = _Styles(sheet)
+    # Written with the sheet's first row, so set before it: widths, panes, fit to page.
+    for column, (_label, width) in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
     _print_setup(sheet, header_row)
-    return workbook_bytes(workbook)
+
+    for number, line in enumerate(lines, start=1):
+        sheet.merged_cells.add(f"A{number}:{last_column}{number}")
+        sheet.row_dimensions[number].height = 28 if number == 1 else 20
+        sheet.append([_cell(sheet, line, styles.title if number == 1 else styles.subtitle, 1)])
+    sheet.row_dimensions[header_row].height = 30
+    sheet.append([_cell(sheet, label, styles.header, n) for n, (label, _width) in enumerate(headers, 1)])
+
+    if progress is not None:
+        progress(0, total)
+    every = _every(total)
+    done = 0
+    style_of = styles.of
+    yes = _("Yes")
+    for values in ledger_rows(items, today):
+        row = [_cell(sheet, value, style_of(value), n) for n, value in enumerate(values, 1)]
+        for column in _CENTERED_COLUMNS:
+            row[column - 1] = _cell(sheet, values[column - 1], styles.center, column)
+        if values[OVERDUE_COLUMN - 1] == yes:
+            row[OVERDUE_COLUMN - 1] = _cell(sheet, yes, styles.overdue, OVERDUE_COLUMN)
+        sheet.append(row)
+        done += 1
+        if progress is not None and done % every == 0 and done < total:
+            progress(done, total)
+    sheet.auto_filter.ref = f"A{header_row}:{last_column}{header_row + done}"
+
+    target = out if out is not None else io.BytesIO()
+    workbook.save(target)
+    if progress is not None:
+        progress(done, max(total, done))
+    return None if out is not None else target.getvalue()
