@@ -268,7 +268,8 @@ def export_ledger(n: int) -> None:
     done, total = reports[-1]
     assert done == total == n, (done, total, n)
     print(
-        f"ledger {n:>8,} items  {elapsed:7.1f} s  {n / elapsed:8,.0f} rows/s  peak RSS {peak_rss_mb():6.0f} MB"
+        f"ledger {n:>8,} items  {elapsed:7.1f} s  {n / elapsed:8,.0f} rows/s"
+        f"  peak RSS {peak_rss_mb():6.0f} MB"
         f"  {size / 2**20:6.1f} MiB  {len(reports)} progress calls  ({connection.vendor})",
         flush=True,
     )
@@ -293,7 +294,8 @@ def export_notices(n: int) -> None:
         size = out.tell()
     elapsed = time.perf_counter() - start
     print(
-        f"notices {n:>7,}  {elapsed:7.1f} s  {elapsed / n * 1000:6.0f} ms a notice  peak RSS {peak_rss_mb():6.0f} MB"
+        f"notices {n:>7,}  {elapsed:7.1f} s  {elapsed / n * 1000:6.0f} ms a notice"
+        f"  peak RSS {peak_rss_mb():6.0f} MB"
         f"  {size / 2**20:6.1f} MiB  {len(reports)} progress calls  ({connection.vendor})",
         flush=True,
     )
