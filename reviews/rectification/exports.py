@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -18,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reviews.cycles.models import Cycle
@@ -116,8 +120,6 @@ def ledger_filename(cycle: Cycle, day: datetime.date) -> str:
 Progress = Callable[[int, int], None]
 
 CHUNK_SIZE = 2000
-OVERDUE_COLUMN = 14
-_CENTERED_COLUMNS = (1, 13, 14)
 
 _ROW_FIELDS = (
     "organisation_id",
@@ -250,7 +252,7 @@ def ledger_rows(items: QuerySet, today: datetime.date) -> Iterator[list]:
 
 
 class _Styles:
-    """Each look of the sheet made once; a cell copies one instead of looking its parts up again."""
+    """Each look of the sheet made once, registered in the workbook; a data cell only names its style's id."""
 
     def __init__(self, sheet) -> None:
         def style(**parts) -> StyleArray:
@@ -259,23 +261,20 @@ class _Styles:
                 setattr(cell, name, value)
             return cell._style
 
+        def registered(**parts) -> int:
+            return Cell(sheet, style_array=style(**parts)).style_id
+
         self.title = style(font=_TITLE, alignment=Alignment(horizontal="center", vertical="center"))
         self.subtitle = style(alignment=Alignment(horizontal="left", vertical="center", wrap_text=True))
         self.header = style(font=_BOLD, fill=_HEADER_FILL, border=_BORDER, alignment=_CENTER)
-        self.text = style(border=_BORDER, alignment=_WRAP)
-        self.center = style(border=_BORDER, alignment=_CENTER)
-        self.date = style(border=_BORDER, alignment=_CENTER, number_format=DATE_FORMAT)
-        self.datetime = style(border=_BORDER, alignment=_CENTER, number_format=DATETIME_FORMAT)
-        self.overdue = style(border=_BORDER, alignment=_CENTER, font=_OVERDUE_FONT)
-
-    def of(self, value) -> StyleArray:
-        if isinstance(value, str):
-            return self.text
-        if isinstance(value, datetime.datetime):
-            return self.datetime
-        if isinstance(value, datetime.date):
-            return self.date
-        return self.center
+        # The data rows' styles, by id (as in the `s` attribute of a cell).
+        self.text = registered(border=_BORDER, alignment=_WRAP)
+        self.text_quoted = registered(border=_BORDER, alignment=_WRAP, quotePrefix=True)
+        self.center = registered(border=_BORDER, alignment=_CENTER)
+        self.center_quoted = registered(border=_BORDER, alignment=_CENTER, quotePrefix=True)
+        self.date = registered(border=_BORDER, alignment=_CENTER, number_format=DATE_FORMAT)
+        self.datetime = registered(border=_BORDER, alignment=_CENTER, number_format=DATETIME_FORMAT)
+        self.overdue = registered(border=_BORDER, alignment=_CENTER, font=_OVERDUE_FONT)
 
 
 def _cell(sheet, value, style: StyleArray, column: int) -> Cell:
@@ -288,6 +287,73 @@ def _cell(sheet, value, style: StyleArray, column: int) -> Cell:
     elif value is not None:
         cell.value = value
     return cell
+
+
+# The data rows as SpreadsheetML, written directly: the same XML openpyxl writes for these cells (inline
+# strings, dates as serial numbers under a date format), ~20 times faster than a Cell object and an XML
+# element per cell, which is what 450,000 rows × 17 cells need to stay linear *and* under two minutes.
+
+_LETTERS = [get_column_letter(column) for column in range(1, 18)]
+
+
+def _xml_text(value: str) -> str:
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    stripped = value.strip()
+    if stripped and stripped != value:
+        return f'<is><t xml:space="preserve">{escaped}</t></is>'
+    return f"<is><t>{escaped}</t></is>"
+
+
+def _xml_row(number: int, values: list, styles: _Styles, overdue_yes: str) -> str:
+    cells = [f'<row r="{number}">']
+    append = cells.append
+    for index, value in enumerate(values):
+        ref = f"{_LETTERS[index]}{number}"
+        centered = index in (0, 12, 13)
+        if value is None:
+            append(f'<c r="{ref}" s="{styles.center}"/>')
+        elif isinstance(value, str):
+            if index == 13 and value == overdue_yes:
+                style = styles.overdue
+            elif starts_like_a_formula(value):
+                style = styles.center_quoted if centered else styles.text_quoted
+            else:
+                style = styles.center if centered else styles.text
+            if value:
+                append(f'<c r="{ref}" s="{style}" t="inlineStr">{_xml_text(value)}</c>')
+            else:
+                append(f'<c r="{ref}" s="{style}" t="inlineStr"/>')
+        elif isinstance(value, datetime.datetime):
+            append(f'<c r="{ref}" s="{styles.datetime}" t="n"><v>{to_excel(value):.16g}</v></c>')
+        elif isinstance(value, datetime.date):
+            append(f'<c r="{ref}" s="{styles.date}" t="n"><v>{to_excel(value):.16g}</v></c>')
+        else:
+            append(f'<c r="{ref}" s="{styles.center}" t="n"><v>{value:.16g}</v></c>')
+    append("</row>")
+    return "".join(cells)
+
+
+def _splice(skeleton: io.BytesIO, rows: BinaryIO, out: BinaryIO) -> None:
+    """The skeleton workbook with the rows' XML added at the end of its sheet's data, zipped into `out`."""
+    rows.seek(0)
+    with (
+        zipfile.ZipFile(skeleton) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info)
+            if not info.filename.startswith("xl/worksheets/sheet"):
+                target.writestr(info, content)
+                continue
+            head, end, tail = content.partition(b"</sheetData>")
+            entry = zipfile.ZipInfo(info.filename, info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with target.open(entry, "w", force_zip64=True) as sheet:
+                sheet.write(head)
+                while block := rows.read(1 << 20):
+                    sheet.write(block)
+                sheet.write(end + tail)
 
 
 def _print_setup(sheet, header_row: int) -> None:
@@ -334,38 +400,38 @@ def ledger_workbook(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Rectification ledger"))
     styles = _Styles(sheet)
-    # Written with the sheet's first row, so set before it: widths, panes, fit to page.
-    for column, (_label, width) in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    _print_setup(sheet, header_row)
-
-    for number, line in enumerate(lines, start=1):
-        sheet.merged_cells.add(f"A{number}:{last_column}{number}")
-        sheet.row_dimensions[number].height = 28 if number == 1 else 20
-        sheet.append([_cell(sheet, line, styles.title if number == 1 else styles.subtitle, 1)])
-    sheet.row_dimensions[header_row].height = 30
-    sheet.append([_cell(sheet, label, styles.header, n) for n, (label, _width) in enumerate(headers, 1)])
-
-    if progress is not None:
-        progress(0, total)
+    yes = _("Yes")
     every = _every(total)
     done = 0
-    style_of = styles.of
-    yes = _("Yes")
-    for values in ledger_rows(items, today):
-        row = [_cell(sheet, value, style_of(value), n) for n, value in enumerate(values, 1)]
-        for column in _CENTERED_COLUMNS:
-            row[column - 1] = _cell(sheet, values[column - 1], styles.center, column)
-        if values[OVERDUE_COLUMN - 1] == yes:
-            row[OVERDUE_COLUMN - 1] = _cell(sheet, yes, styles.overdue, OVERDUE_COLUMN)
-        sheet.append(row)
-        done += 1
-        if progress is not None and done % every == 0 and done < total:
-            progress(done, total)
-    sheet.auto_filter.ref = f"A{header_row}:{last_column}{header_row + done}"
+    if progress is not None:
+        progress(0, total)
+    with tempfile.TemporaryFile() as rows:
+        # The data rows first, into a temporary file: then the number of rows is known for the filter.
+        text = io.TextIOWrapper(rows, encoding="utf-8", newline="", write_through=False)
+        for values in ledger_rows(items, today):
+            done += 1
+            text.write(_xml_row(header_row + done, values, styles, yes))
+            if progress is not None and done % every == 0 and done < total:
+                progress(done, total)
+        text.flush()
+        text.detach()
 
-    target = out if out is not None else io.BytesIO()
-    workbook.save(target)
+        # The skeleton: widths, panes and fit to page go out with the sheet's first row, so come first.
+        for column, (_label, width) in enumerate(headers, start=1):
+            sheet.column_dimensions[get_column_letter(column)].width = width
+        _print_setup(sheet, header_row)
+        for number, line in enumerate(lines, start=1):
+            sheet.merged_cells.add(f"A{number}:{last_column}{number}")
+            sheet.row_dimensions[number].height = 28 if number == 1 else 20
+            sheet.append([_cell(sheet, line, styles.title if number == 1 else styles.subtitle, 1)])
+        sheet.row_dimensions[header_row].height = 30
+        sheet.append([_cell(sheet, label, styles.header, n) for n, (label, _width) in enumerate(headers, 1)])
+        sheet.auto_filter.ref = f"A{header_row}:{last_column}{header_row + done}"
+        skeleton = io.BytesIO()
+        workbook.save(skeleton)
+
+        target = out if out is not None else io.BytesIO()
+        _splice(skeleton, rows, target)
     if progress is not None:
         progress(done, max(total, done))
     return None if out is not None else target.getvalue()
