@@ -5,6 +5,7 @@ Usage:
   .venv/bin/python bench/ledger.py seed             only seed
   .venv/bin/python bench/ledger.py ledger 45000     one ledger export of the first 45,000 items
   .venv/bin/python bench/ledger.py notices 1000     one all-notices PDF of the first 1,000 notices
+  .venv/bin/python bench/ledger.py notices 100 20  the same, 20 notices per WeasyPrint render
 (uses DATABASE_URL; default a SQLite file in /tmp kept between runs, BENCH_DB to name another)
 
 Seeds, with bulk inserts (no services: they are not what is measured here), a province: 1 province →
@@ -308,6 +309,10 @@ def main() -> None:
     elif args[:1] == ["ledger"]:
         export_ledger(int(args[1]))
     elif args[:1] == ["notices"]:
+        if len(args) > 2:  # the notices per render, to try another
+            from reviews.handover import documents as documents_handover
+
+            documents_handover.NOTICES_PER_RENDER = int(args[2])
         export_notices(int(args[1]))
     else:
         seed()
