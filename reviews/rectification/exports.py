@@ -111,12 +111,18 @@ def ledger_filename(cycle: Cycle, day: datetime.date) -> str:
 # ---------------------------------------------------------------------------------------------------
 # The workbook, streamed
 #
-# openpyxl's write-only mode: each row goes to a temporary file as it is appended, so memory does not grow
-# with the items, and nothing ever asks the sheet for its size (`max_row` scans every cell: quadratic).
-# The rows come from one values() query read in chunks; every style is built once and shared by the cells.
-# What write-only mode keeps of the old in-memory sheet: everything it showed (merged title rows, row
-# heights, column widths, the grey header, borders, wrapping, date formats, the overdue red, the frozen
-# panes, the filter, A4 landscape fitted to the width, title and header printed on every page, the footer).
+# Linear in the items and bounded in memory (450,000 items at province scale, as a background job):
+# - the rows come from one values() query read in chunks (iterator), the secretaries from one more query;
+# - each data row is written at once as SpreadsheetML into a temporary file (the same XML openpyxl writes
+#   for such cells, but without a Cell object and an XML element per value, which cost ~30 µs a cell);
+# - openpyxl (write-only mode) writes the rest: the title and header rows, the styles, widths, panes,
+#   filter and print settings; the rows are then spliced into its sheet while zipping into `out`.
+# Nothing ever asks the sheet for its size (`max_row` scans every cell: the old ledger was quadratic).
+# Everything the in-memory sheet showed is kept, cell for cell (tests/reviews/rectification/
+# test_ledger_streaming.py compares the two): merged title rows, row heights, column widths, the grey
+# header, borders, wrapping, date formats, the overdue red, the frozen panes, the filter, A4 landscape
+# fitted to the width, title and header printed on every page, the page footer. Formula-looking text is
+# written as text with the quote prefix, as reviews/spreadsheets.py does for every other workbook.
 
 Progress = Callable[[int, int], None]
 
