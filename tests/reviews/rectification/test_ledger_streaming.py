@@ -173,3 +173,13 @@ def test_the_queries_do_not_grow_with_the_items(rectified, django_assert_max_num
     assert len(list(_book(content).active.iter_rows(min_row=3))) == 66
     # The count for the progress total, the secretaries, the items (read in chunks).
     assert small <= 3
+
+
+def test_control_characters_are_dropped_and_edge_spaces_kept(rectified):
+    item = rectified.village_item
+    RectificationItem.objects.filter(pk=item.pk).update(
+        problem="活动室\x07闲置", measures="  每周开放 ", responsible=""
+    )
+    content = exports_rectification.ledger_workbook(RectificationItem.objects.filter(pk=item.pk), ["台账"])
+    row = next(_book(content).active.iter_rows(min_row=3, values_only=True))
+    assert row[7:10] == ("活动室闲置", "  每周开放 ", None)
