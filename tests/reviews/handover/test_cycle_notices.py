@@ -99,3 +99,20 @@ def test_the_command_refuses_an_unknown_cycle_or_one_without_notices(chinese, re
     with pytest.raises(CommandError, match="本年度尚未下发整改通知单"):
         call_command("export_notices", str(empty.pk), str(out), stdout=io.StringIO())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_writes_one_subtree_only(chinese, rectified, tmp_path):
+    out = tmp_path / "石匣乡.pdf"
+    cycle, under = str(rectified.world.cycle.pk), str(rectified.world.shijia.pk)
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    call_command("export_notices", cycle, str(out), "--under", under, **quiet)
+    pages = page_texts(out.read_bytes())
+    # Only the session 石匣乡 hosts: its notice to 石匣村, not the county's notices to the townships.
+    assert len(pages) == 2 and "石匣村党支部：" in pages[0]
+
+
+def test_the_command_refuses_an_unknown_subtree(chinese, rectified, tmp_path):
+    out = tmp_path / "x.pdf"
+    with pytest.raises(CommandError, match="没有 ID 为 999999 的组织"):
+        call_command("export_notices", str(rectified.world.cycle.pk), str(out), "--under", "999999")
+    assert not out.exists()
