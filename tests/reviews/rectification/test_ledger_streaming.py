@@ -139,8 +139,19 @@ def test_the_ledger_writes_into_a_file_and_reports_progress_up_to_the_total(mode
     assert reports[0] == (0, 46) and reports[-1] == (46, 46)
     assert [done for done, _total in reports] == sorted(done for done, _total in reports)
     assert {total for _done, total in reports} == {46}
-    # About every 1 % of the rows: here every row, never twice the same.
-    assert len(reports) == len(set(reports)) == 47
+
+
+def test_progress_comes_every_percent_but_not_more_than_five_times_a_second(moderate, monkeypatch):
+    ticks = iter(range(0, 10**6))
+
+    def slow_clock():  # an eighth of a second between two rows
+        return next(ticks) / 8
+
+    monkeypatch.setattr(exports_rectification, "_clock", slow_clock)
+    reports = []
+    exports_rectification.ledger_workbook(_items(moderate), ["台账"], progress=lambda d, t: reports.append(d))
+    # 46 rows: a report is due after every row, but only every other one comes 0.2 s after the last.
+    assert reports == [0, *range(2, 46, 2), 46]
 
 
 def test_progress_is_reported_about_every_percent():
