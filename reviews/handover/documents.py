@@ -145,9 +145,13 @@ def session_notices_pdf(session: Session) -> bytes:
 # render, and the pieces' pages are appended to one PDF with PDFium (pypdfium2). WeasyPrint's time and
 # memory are then bounded by one piece, and the whole is linear in the notices. Each piece numbers its own
 # pages under its session's title, as the session's PDF does (a session is one piece unless it has more
-# than NOTICES_PER_RENDER notices).
+# than NOTICES_PER_RENDER notices). Measured (bench/ledger.py, 1,000 notices): ~100 ms of CPU a notice;
+# peak RSS ~330 MB for WeasyPrint with the CJK fonts, plus the joined PDF PDFium holds until it is saved
+# (~15 KB a notice with 50 per piece: each piece embeds its own font subsets, so fewer notices per piece
+# make a bigger file; 20 per piece: 30 KB a notice). At province scale write a county at a time
+# (`manage.py export_notices --under`).
 
-NOTICES_PER_RENDER = 100
+NOTICES_PER_RENDER = 50
 
 
 def _cycle_sessions(notices) -> list[Session]:
