@@ -100,6 +100,8 @@ _PERCENT = "0.00%"
 
 
 _AUTHOR = "Shuzhi"
+# Every sheet: the title in row 1, the header in row 2, then the rows, counted as they are written.
+HEADER_ROW = 2
 
 
 def _number(value: Decimal | Fraction | None) -> float | None:
@@ -137,7 +139,7 @@ def _title_row(sheet: Worksheet, data: selectors.SessionTally, columns: int) -> 
 
 def _header_row(sheet: Worksheet, headers: list[str], widths: list[float]) -> None:
     sheet.append(headers)
-    row = sheet.max_row
+    row = HEADER_ROW
     for column, width in enumerate(widths, start=1):
         cell = sheet.cell(row=row, column=column)
         cell.font = _BOLD
@@ -173,11 +175,14 @@ def _put(sheet: Worksheet, row: int, column: int, value, *, number_format: str =
         cell.comment = Comment(note, _AUTHOR, width=160, height=40)
 
 
-def _footnotes(sheet: Worksheet, lines: list[str], columns: int) -> None:
+def _footnotes(sheet: Worksheet, lines: list[str], columns: int, last_row: int) -> None:
+    """The lines under the table, whose last row is `last_row` (counted, not read from the sheet: `max_row`
+    scans every cell, so reading it per row made building a sheet quadratic)."""
     sheet.append([])
+    row = last_row + 1
     for line in lines:
         sheet.append([line])
-        row = sheet.max_row
+        row += 1
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(columns, 1))
         sheet.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
 
@@ -210,6 +215,7 @@ def _ranking_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[Ra
     _header_row(sheet, headers, widths)
 
     ties = session_tie_notes(data)
+    row = HEADER_ROW
     for line in rows:
         result = line.result
         key = selectors.report_key(line.report.pk)
@@ -242,7 +248,7 @@ def _ranking_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[Ra
             values += [(counts.get(value, 0), "", "") for value in Satisfaction.values]
         notes = ties.get(result.reporter, []) + reporter_notes(data, result) + blank
         values.append(("；".join(notes), "", ""))
-        row = sheet.max_row + 1
+        row += 1
         for column, (value, number_format, note) in enumerate(values, start=1):
             _put(sheet, row, column, value, number_format=number_format, note=note)
         sheet.cell(row=row, column=1).alignment = _CENTER
@@ -255,7 +261,7 @@ def _ranking_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[Ra
         _("Ballot digest %(digest)s: the results can be recomputed from the ballots and checked.")
         % {"digest": data.result.digest[:16]}
     )
-    _footnotes(sheet, notes, len(headers))
+    _footnotes(sheet, notes, len(headers), row)
     _print_setup(sheet, freeze="C3")
 
 
@@ -294,6 +300,7 @@ def _breakdown_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[
     _title_row(sheet, data, len(headers))
     _header_row(sheet, headers, widths)
 
+    row = HEADER_ROW
     for line in rows:
         scores = line.result.group_scores
         for criterion in criteria:
@@ -314,7 +321,7 @@ def _breakdown_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[
                 if not note and mean is None:
                     note = _("No valid vote")
                 values.append((None if note else _number(mean), _NUMBER, note))
-            row = sheet.max_row + 1
+            row += 1
             for column, (value, number_format, note) in enumerate(values, start=1):
                 _put(sheet, row, column, value, number_format=number_format, note=note)
             sheet.cell(row=row, column=1).alignment = _CENTER
@@ -339,6 +346,7 @@ def _groups_sheet(sheet: Worksheet, data: selectors.SessionTally) -> None:
     groups = scheme_groups(data)
     turnouts = {turnout.group: turnout for turnout in data.result.groups}
     totals = [0] * 6
+    row = HEADER_ROW
     for group in groups:
         turnout = turnouts[selectors.group_key(group.pk)]
         counts = [
@@ -350,11 +358,13 @@ def _groups_sheet(sheet: Worksheet, data: selectors.SessionTally) -> None:
             turnout.voided,
         ]
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        _groups_row(sheet, group.name, _plain(group.weight), counts, turnout.share_exact)
+        row += 1
+        _groups_row(sheet, row, group.name, _plain(group.weight), counts, turnout.share_exact)
     issued = data.result.codes_issued
     share = Fraction(data.result.ballots_counted, issued) if issued else None
-    _groups_row(sheet, _("Total"), _plain(sum((g.weight for g in groups), Decimal(0))), totals, share)
-    for cell in sheet[sheet.max_row]:
+    row += 1
+    _groups_row(sheet, row, _("Total"), _plain(sum((g.weight for g in groups), Decimal(0))), totals, share)
+    for cell in sheet[row]:
         cell.font = _BOLD
 
     notes = [quorum_sentence(data)]
@@ -365,7 +375,7 @@ def _groups_sheet(sheet: Worksheet, data: selectors.SessionTally) -> None:
         if turnouts[selectors.group_key(group.pk)].paper_voided
     ]
     notes.append(_("Return rate = ballots counted (valid and invalid) ÷ codes and paper forms issued."))
-    _footnotes(sheet, notes, len(headers))
+    _footnotes(sheet, notes, len(headers), row)
     _print_setup(sheet, freeze="B3")
 
 
@@ -391,6 +401,7 @@ def _questions_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[
     entries = [(q.report_id, q) for q in questions] + [(c.report_id, c) for c in comments]
     order = {line.report.pk: position for position, line in enumerate(rows)}
     entries.sort(key=lambda entry: (order.get(entry[0], len(order)), isinstance(entry[1], MeetingComment)))
+    row = HEADER_ROW
     for report_id, entry in entries:
         line = by_report[report_id]
         if isinstance(entry, Question):
@@ -399,7 +410,7 @@ def _questions_sheet(sheet: Worksheet, data: selectors.SessionTally, rows: list[
         else:
             values = [_("Comment"), entry.commenter, entry.text, "", ""]
         handed = _("Yes") if entry.handed_over else ""
-        row = sheet.max_row + 1
+        row += 1
         for column, value in enumerate(
             [line.result.rank, line.organisation, line.secretary, *values, handed], 1
         ):
@@ -412,8 +423,9 @@ def _plain(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _groups_row(sheet: Worksheet, name: str, weight, counts: list[int], share: Fraction | None) -> None:
-    row = sheet.max_row + 1
+def _groups_row(
+    sheet: Worksheet, row: int, name: str, weight, counts: list[int], share: Fraction | None
+) -> None:
     for column, value in enumerate([name, weight, *counts], start=1):
         _put(sheet, row, column, value)
     _put(sheet, row, len(counts) + 3, _number(share), number_format=_PERCENT)

@@ -40,7 +40,13 @@ class Command(BaseCommand):
             form.apply(RectificationItem.objects.filter(cycle=cycle_obj), today), today
         )
         lines = exports_rectification.ledger_title_lines(cycle_obj, form.description(), today)
-        content = exports_rectification.ledger_workbook(items, lines, today)
+        # Streamed into the file (450,000 items at province scale); a half-written file never keeps its name.
         path = Path(out)
-        path.write_bytes(content)
+        partial = path.with_name(path.name + ".part")
+        try:
+            with partial.open("wb") as file:
+                exports_rectification.ledger_workbook(items, lines, today, out=file)
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
         self.stdout.write(_("%(count)s items written to %(path)s.") % {"count": items.count(), "path": path})

@@ -278,3 +278,22 @@ def test_attachment_response_keeps_an_ascii_name_and_strips_path_characters():
     response = attachment_response('../results "final".xlsx', XLSX, b"")
     assert response["Content-Disposition"].startswith('attachment; filename="_results _final_.xlsx";')
     assert safe_filename("a/b\\c:d*e?.pdf") == "a_b_c_d_e_.pdf"
+
+
+def test_the_workbook_never_asks_a_sheet_for_its_size_row_by_row(results, monkeypatch):
+    """`max_row` scans every cell; read once per row it made the sheets quadratic. The rows are counted."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    reads = []
+    real = Worksheet.max_row
+
+    def counted(sheet):
+        reads.append(sheet.title)
+        return real.fget(sheet)
+
+    monkeypatch.setattr(Worksheet, "max_row", property(counted))
+    _filename, _type, book = workbook(results.session)
+    # Only saving (the formula check iterates the cells) and reading back ask, once a sheet each; before,
+    # every row and footnote asked too.
+    assert sorted(reads) == sorted(sheet.title for sheet in book.worksheets for _ in range(2))
+    assert book["分项"].max_row == 2 + 2 * 6
