@@ -24,7 +24,6 @@ import re
 import tempfile
 import time
 import uuid
-import warnings
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,7 +40,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from reviews.audit import services as audit
-from reviews.orgs import xlsx_limits
+from reviews.orgs import xlsx_limits, xlsx_reader
 from reviews.orgs.models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
 from reviews.scope import ensure_may_write, scope_root
 from reviews.spreadsheets import workbook_bytes
@@ -438,94 +437,99 @@ class _Progress:
 def _read_workbook(data: bytes, parser: "_Parser", progress=None) -> list[ImportProblem]:
     """Stream the data rows of both sheets into the parser; the problems that stop the file being read.
 
-    The file is first checked against the limits of xlsx_limits (streamed, so a hostile file is
-    refused within seconds and little memory; it also counts the rows, the total for `progress`);
-    only then does openpyxl read it, once, in read-only mode.
+    One pass over the file (xlsx_reader) reads the rows and enforces the limits of xlsx_limits as it
+    goes, so a hostile file is refused within seconds and little memory.
     """
     if len(data) > settings.IMPORT_MAX_BYTES:
         return [_over_limit("too_large", {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)})]
+    sheets = {
+        ORG_SHEET: _SheetReader(ORG_SHEET, ORG_HEADERS, parser.read_organisation),
+        SECRETARY_SHEET: _SheetReader(SECRETARY_SHEET, SECRETARY_HEADERS, parser.read_secretary),
+    }
+    counter = _Progress(progress, _estimated_rows(data))
+
+    def on_row(sheet: str, number: int, values: list) -> None:
+        counter.add()
+        sheets[sheet].row(number, values)
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            rows = xlsx_limits.check_xlsx(archive)
+            found, _rows = xlsx_reader.read_xlsx(archive, (ORG_SHEET, SECRETARY_SHEET), on_row)
     except xlsx_limits.LimitExceeded as exceeded:
         if exceeded.code not in _LIMIT_MESSAGES:
             return [_not_xlsx()]
         return [_over_limit(exceeded.code, exceeded.params)]
-    except Exception:  # not a zip, a damaged member, malformed XML
-        return [_not_xlsx()]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore"
-            )  # openpyxl warns about extensions it drops; they don't matter here
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # any failure to open untrusted bytes means the same thing to the user
+    except Exception:  # not a zip, a damaged member, malformed XML: the same thing to the user
         return [_not_xlsx()]
     problems: list[ImportProblem] = []
-    counter = _Progress(progress, rows)
-    consumers = {ORG_SHEET: parser.read_organisation, SECRETARY_SHEET: parser.read_secretary}
-    try:
-        for sheet, headers in ((ORG_SHEET, ORG_HEADERS), (SECRETARY_SHEET, SECRETARY_HEADERS)):
-            if sheet not in workbook.sheetnames:
-                problems.append(
-                    ImportProblem(
-                        sheet,
-                        None,
-                        "",
-                        "missing_sheet",
-                        gettext_noop(
-                            "The workbook has no sheet named “%(sheet)s”. Start from the import template; "
-                            "an empty sheet with just its header row is fine."
-                        ),
-                        {"sheet": sheet},
-                    )
+    for sheet, reader in sheets.items():
+        if sheet not in found:
+            problems.append(
+                ImportProblem(
+                    sheet,
+                    None,
+                    "",
+                    "missing_sheet",
+                    gettext_noop(
+                        "The workbook has no sheet named “%(sheet)s”. Start from the import template; "
+                        "an empty sheet with just its header row is fine."
+                    ),
+                    {"sheet": sheet},
                 )
-                continue
-            _read_sheet(workbook[sheet], sheet, headers, problems, consumers[sheet], counter)
-    except Exception:  # a damaged sheet inside a readable zip
-        return [_not_xlsx()]
-    finally:
-        workbook.close()
+            )
+        else:
+            problems += reader.finish()
     counter.finish()
     return problems
 
 
-def _read_sheet(worksheet, sheet: str, headers: tuple[str, ...], problems: list, consume, counter) -> None:
-    worksheet.reset_dimensions()  # a declared A1:F1048576 would make openpyxl invent a million rows
-    rows = worksheet.iter_rows(
-        max_row=xlsx_limits.MAX_SHEET_ROWS, max_col=xlsx_limits.MAX_COLUMNS, values_only=True
-    )
-    found = [_text(value) for value in next(rows, ())]
-    index = {}
-    for header in headers:
-        if header in found:
-            index[header] = found.index(header)
-        else:
-            problems.append(
-                ImportProblem(
-                    sheet,
-                    1,
-                    header,
-                    "missing_header",
-                    gettext_noop(
-                        "The header row has no column “%(column)s”. "
-                        "The headers of this sheet are: %(expected)s."
-                    ),
-                    {"column": header, "expected": "、".join(headers)},
-                )
-            )
-    if len(index) < len(headers):
-        return
-    count = 0
-    for number, values in enumerate(rows, start=2):
-        counter.add()
-        cells = {header: values[i] if i < len(values) else None for header, i in index.items()}
+def _estimated_rows(data: bytes) -> int:
+    """Rows to expect, for progress: each sheet's declared size (<dimension ref="A1:F150001"/>), or its
+    unpacked size over the size of the rows in its first 64 KB (files written without a dimension)."""
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
+                    continue
+                with archive.open(info) as stream:
+                    head = stream.read(xlsx_limits.CHUNK).decode("utf-8", "replace")
+                match = re.search(r'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+                if match:
+                    total += int(match.group(1))
+                elif (rows := head.count("<row ")) and len(head) >= xlsx_limits.CHUNK // 2:
+                    total += info.file_size * rows // len(head)
+                else:
+                    total += rows
+    except Exception:
+        return 0
+    return total
+
+
+class _SheetReader:
+    """One sheet's rows as they stream in: the header row first, then data rows to the parser."""
+
+    def __init__(self, sheet: str, headers: tuple[str, ...], consume):
+        self.sheet, self.headers, self.consume = sheet, headers, consume
+        self.index: dict[str, int] | None = None
+        self.problems: list[ImportProblem] = []
+        self.count = 0
+        self.stopped = False
+
+    def row(self, number: int, values: list) -> None:
+        if self.index is None:
+            self.header(values if number == 1 else [])
+            if number == 1:
+                return
+        if self.stopped or len(self.index) < len(self.headers):
+            return
+        cells = {header: values[i] if i < len(values) else None for header, i in self.index.items()}
         if all(_text(value) == "" for value in cells.values()):
-            continue  # completely empty rows are skipped
-        if count == MAX_ROWS:
-            problems.append(
+            return  # completely empty rows are skipped
+        if self.count == MAX_ROWS:
+            self.problems.append(
                 ImportProblem(
-                    sheet,
+                    self.sheet,
                     None,
                     "",
                     "too_many_rows",
@@ -533,9 +537,36 @@ def _read_sheet(worksheet, sheet: str, headers: tuple[str, ...], problems: list,
                     {"limit": MAX_ROWS},
                 )
             )
+            self.stopped = True
             return
-        count += 1
-        consume(_Row(number, cells))
+        self.count += 1
+        self.consume(_Row(number, cells))
+
+    def header(self, values: list) -> None:
+        found = [_text(value) for value in values]
+        self.index = {}
+        for header in self.headers:
+            if header in found:
+                self.index[header] = found.index(header)
+            else:
+                self.problems.append(
+                    ImportProblem(
+                        self.sheet,
+                        1,
+                        header,
+                        "missing_header",
+                        gettext_noop(
+                            "The header row has no column “%(column)s”. "
+                            "The headers of this sheet are: %(expected)s."
+                        ),
+                        {"column": header, "expected": "、".join(self.headers)},
+                    )
+                )
+
+    def finish(self) -> list[ImportProblem]:
+        if self.index is None:
+            self.header([])  # an empty sheet: no header row
+        return self.problems
 
 
 # ---------------------------------------------------------------------------------------------
