@@ -40,7 +40,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from reviews.audit import services as audit
-from reviews.orgs import xlsx_limits, xlsx_reader
+from reviews.orgs import xlsx_limits, xlsx_reader, xlsx_writer
 from reviews.orgs.models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
 from reviews.scope import ensure_may_write, scope_root
 from reviews.spreadsheets import workbook_bytes
@@ -1248,10 +1248,7 @@ def _record(plan: ImportPlan, actor, summary: ImportSummary):
 
 
 def summary_workbook(plan: ImportPlan, out) -> None:
-    """Write the summary of a plan's changes into the binary file object `out` (openpyxl write-only)."""
-    workbook = openpyxl.Workbook(write_only=True)
-    orgs = workbook.create_sheet(_("Party organisations"))
-    orgs.append([_("Action"), ORG_CODE, ORG_NAME, ORG_PARENT, _("Changes")])
+    """Write the summary of a plan's changes into the binary file object `out`, streamed (xlsx_writer)."""
     actions = {
         "create": _("Created"),
         "update": _("Changed"),
@@ -1259,40 +1256,34 @@ def summary_workbook(plan: ImportPlan, out) -> None:
         "handover": _("Appointed (hand-over)"),
         "closed": _("Term ended"),
     }
-    for change in plan.to_create + plan.to_update:
-        orgs.append([actions[change.action], change.code, change.name, change.parent_code, _lines(change)])
-    secretaries = workbook.create_sheet(_("Secretaries"))
-    secretaries.append(
-        [_("Action"), SEC_ORG, _("Party organisation"), SEC_NAME, SEC_START, _("Until"), _("Changes")]
-    )
-    for change in plan.secretaries:
-        if change.action == "unchanged":
-            continue
-        for closure in change.closes:
-            secretaries.append(
-                [
+
+    def organisations():
+        yield [_("Action"), ORG_CODE, ORG_NAME, ORG_PARENT, _("Changes")]
+        for change in plan.to_create + plan.to_update:
+            yield [actions[change.action], change.code, change.name, change.parent_code, _lines(change)]
+
+    def secretaries():
+        yield [_("Action"), SEC_ORG, _("Party organisation"), SEC_NAME, SEC_START, _("Until"), _("Changes")]
+        for change in plan.secretaries:
+            if change.action == "unchanged":
+                continue
+            code, org = change.organisation_code, change.organisation_name
+            for closure in change.closes:
+                yield [
                     actions["closed"],
-                    change.organisation_code,
-                    change.organisation_name,
+                    code,
+                    org,
                     closure.person_name,
                     closure.start_date,
                     closure.end_date,
                     "",
                 ]
-            )
-        action = actions.get(change.action, _("Changed"))
-        secretaries.append(
-            [
-                action,
-                change.organisation_code,
-                change.organisation_name,
-                change.name,
-                change.start_date,
-                None,
-                _lines(change),
-            ]
-        )
-    workbook.save(out)
+            action = actions.get(change.action, _("Changed"))
+            yield [action, code, org, change.name, change.start_date, None, _lines(change)]
+
+    xlsx_writer.write_xlsx(
+        out, [(_("Party organisations"), organisations()), (_("Secretaries"), secretaries())]
+    )
 
 
 def _lines(change) -> str:
