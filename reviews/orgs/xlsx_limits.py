@@ -1,4 +1,5 @@
-"""Check an uploaded .xlsx against size limits before openpyxl reads it.
+"""The size limits of an uploaded .xlsx; `xlsx_reader` enforces them while it reads the rows, and
+`check_xlsx` checks a file against them without reading it.
 
 openpyxl loads the whole shared-string table when it opens a workbook, even in read-only mode, and
 fills every missing row up to the last row index a sheet names: a 308 KB file holding one huge shared
