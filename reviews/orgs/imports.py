@@ -1197,12 +1197,10 @@ def _write_secretaries(plan: ImportPlan, summary: ImportSummary, counter: _Progr
         f"UPDATE {tp} SET {p('gender')} = %s WHERE {p('id')} = %s",
         [(c.gender, c.person_id) for c in changes if c.person_id is not None and "gender" in c.changes],
     )
-    newcomers = [c for c in changes if c.person_id is None]
-    people = [Person(name=c.name, gender=c.gender) for c in newcomers]
-    for chunk in _chunks(people, BATCH):
-        Person.objects.bulk_create(chunk, batch_size=BATCH)
-    for change, person in zip(newcomers, people, strict=True):
-        change.person_id = person.pk
+    for newcomers in _chunks([c for c in changes if c.person_id is None], BATCH):
+        people = Person.objects.bulk_create([Person(name=c.name, gender=c.gender) for c in newcomers])
+        for change, person in zip(newcomers, people, strict=True):
+            change.person_id = person.pk  # the instances go with the batch: ~1 KB each
     _executemany(
         f"UPDATE {ta} SET {a('title')} = %s, {a('start_date')} = %s, {a('end_date')} = NULL "
         f"WHERE {a('id')} = %s",
