@@ -249,13 +249,16 @@ def _scan_sheet(archive, member, counter, shared, dates, epoch, name, on_row) ->
         elif not reading:
             return
         elif local == "c":
-            value = _value(kind, "".join(parts), style, shared, dates, epoch) if parts else None
-            if kind == "inlineStr" and not parts:
-                value = ""
-            while len(values) < column - 1:
-                values.append(None)
+            if not parts:
+                value = "" if kind == "inlineStr" else None
+            elif kind == "s":
+                value = shared[int(parts[0] if len(parts) == 1 else "".join(parts))]
+            else:
+                value = _value(kind, "".join(parts), style, shared, dates, epoch)
+            if len(values) < column - 1:
+                values.extend([None] * (column - 1 - len(values)))
             values.append(value)
-        elif local == "row":
+        elif local == "row" and values:  # a row without cells is an empty row: skipped anyway
             on_row(name, row, list(values))
 
     def characters(data: str) -> None:
