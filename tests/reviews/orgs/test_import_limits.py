@@ -179,7 +179,7 @@ def test_it_refuses_too_many_cells(monkeypatch):
     data = _replace(_workbook(), SHEET1, SHEET_HEAD + _header_row() + rows + SHEET_TAIL)
     # The pass that counts the cells also reads and checks the rows (one pass instead of a limit scan
     # and then openpyxl), so a file just over the cell limit costs about what a file at the limit
-    # does: here 20,000 rows with three problems each, read before the limit is crossed (~5 s quiet).
+    # does: here 20,000 rows with three problems each, read before the limit is crossed (7–17 s loaded).
     _assert_refused_quickly(data, "too_many_cells", seconds=30.0, megabytes=40.0)
 
 
