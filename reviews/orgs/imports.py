@@ -102,7 +102,7 @@ def _max_length(model, name: str) -> int:
 # What parse_workbook returns
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportProblem:
     """One thing wrong with the file: where (sheet, Excel row, header text) and what (code, message)."""
 
@@ -129,7 +129,7 @@ class ImportProblem:
         return self.message
 
 
-@dataclass
+@dataclass(slots=True)
 class OrganisationChange:
     """One row of the organisation sheet and what importing it does: create, update or unchanged."""
 
@@ -149,7 +149,7 @@ class OrganisationChange:
         return _change_lines(self.changes)
 
 
-@dataclass
+@dataclass(slots=True)
 class Closure:
     """An open secretary appointment a hand-over ends the day before the new secretary starts."""
 
@@ -159,7 +159,7 @@ class Closure:
     end_date: datetime.date
 
 
-@dataclass
+@dataclass(slots=True)
 class SecretaryChange:
     """One row of the secretary sheet: appoint, hand over (closing the predecessor), update, or nothing."""
 
@@ -315,7 +315,7 @@ def _display(name: str, value) -> str:
 # Reading cells
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     number: int  # the Excel row number
     cells: dict[str, object]  # header -> raw cell value
