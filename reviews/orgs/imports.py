@@ -1,11 +1,11 @@
 """Import party organisations and their secretaries from an Excel workbook (党组织与书记导入).
 
-Kept whole (~1,300 lines): read → check → plan → apply of one workbook; each step needs the others' rows.
+Kept whole (~1,350 lines): read → check → plan → apply of one workbook; each step needs the others' rows.
 
 Two job-ready steps, each taking a file (path, bytes, file object or upload), the actor and an optional
 `progress(done, total)` callback:
 
-- `import_check` (alias `parse_workbook`) streams the workbook once (openpyxl read-only), checks every row
+- `import_check` (alias `parse_workbook`) streams the workbook once (xlsx_reader), checks every row
   against the file itself and a few bulk lookups of the database (existing codes and their ancestors, the
   secretaries' appointment history: dicts, not a query per row) and returns an `ImportPlan`: what would be
   created, changed or left alone, and every problem found. `progress` counts rows checked.
