@@ -33,6 +33,26 @@ def diff(before: models.Model | None, after: models.Model) -> dict[str, list]:
     return changes
 
 
+def event(
+    *,
+    actor,
+    action: str,
+    obj: models.Model,
+    changes: dict | None = None,
+    organisation: Organisation | None = None,
+) -> AuditEvent:
+    """An unsaved entry, for services that write many rows with one bulk_create of their entries."""
+    return AuditEvent(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk or ""),
+        object_repr=str(obj)[:200],
+        organisation=organisation,
+        changes=changes or {},
+    )
+
+
 def record(
     *,
     actor,

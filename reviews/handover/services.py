@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reviews.audit import services as audit
+from reviews.audit.models import AuditEvent
 from reviews.cycles.models import Session
 from reviews.findings.models import Finding, FindingSource
 from reviews.orgs.models import Organisation, Person
@@ -187,7 +188,14 @@ def notice_issue(
         changes={"items": [None, len(items)]},
         organisation=organisation,
     )
-    for number, draft in enumerate(items, start=1):
+    # Set-based from here: every row is checked in Python, then each table written with one bulk insert.
+    report = (
+        session.reports.filter(organisation=organisation).first()
+        if any(draft.finding is None for draft in items)
+        else None
+    )
+    findings, typed = [], []
+    for draft in items:
         finding = locked.get(draft.finding.pk) if draft.finding is not None else None
         if finding is None:
             finding = Finding(
@@ -195,11 +203,16 @@ def notice_issue(
                 organisation=organisation,
                 source=draft.source,
                 description=draft.problem.strip(),
-                report=session.reports.filter(organisation=organisation).first(),
+                report=report,
                 created_by=notice.issued_by,
             )
-            finding.full_clean()
-            finding.save()
+            finding.full_clean(exclude=_RELATIONS)
+            typed.append(finding)
+        findings.append(finding)
+    Finding.objects.bulk_create(typed)
+    now = timezone.now()
+    rows = []
+    for number, (draft, finding) in enumerate(zip(items, findings, strict=True), start=1):
         item = RectificationItem(
             notice=notice,
             cycle=session.cycle,
@@ -218,21 +231,45 @@ def notice_issue(
             deadline=draft.deadline,
             original_deadline=draft.deadline,
             status=RectificationStatus.PENDING,
-            status_changed_at=timezone.now(),
+            status_changed_at=now,
         )
-        item.full_clean()
-        item.save()
-        RectificationEvent.objects.create(
+        # The relations are the notice's and checked above; the constraints hold by construction.
+        item.full_clean(exclude=_RELATIONS, validate_unique=False, validate_constraints=False)
+        rows.append(item)
+    RectificationItem.objects.bulk_create(rows)
+    RectificationEvent.objects.bulk_create(
+        RectificationEvent(
             item=item,
             kind=RectificationEventKind.ISSUED,
             actor=notice.issued_by,
             actor_name=user_name(actor),
         )
-        audit.record(
+        for item in rows
+    )
+    AuditEvent.objects.bulk_create(
+        audit.event(
             actor=actor,
             action="rectification_item.issue",
             obj=item,
             changes=audit.diff(None, item),
             organisation=organisation,
         )
+        for item in rows
+    )
     return notice
+
+
+# Foreign keys full_clean would check with a query each; notice_issue has them in hand.
+_RELATIONS = [
+    "notice",
+    "cycle",
+    "organisation",
+    "finding",
+    "category",
+    "responsible_person",
+    "report",
+    "created_by",
+    "verified_by",
+    "question",
+    "comment",
+]

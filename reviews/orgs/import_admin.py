@@ -1,7 +1,9 @@
 """The organisation admin's Excel import: upload → preview → confirm, and the template download.
 
 The uploaded file waits between preview and confirm under MEDIA_ROOT/imports/<uuid>.xlsx; the token
-lives in the uploader's session, and the file is checked again when confirmed.
+lives in the uploader's session. Confirming runs `import_apply`, which reads the file once more, checks it
+against the database as it is then and writes it in one transaction. The import's summary workbook is
+offered for download from the success message, to the staff whose scope holds what the import touched.
 """
 
 import time
@@ -12,23 +14,28 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from reviews.audit.models import AuditEvent
 from reviews.downloads import attachment_response
 from reviews.orgs.imports import (
     TEMPLATE_FILENAME,
     XLSX_CONTENT_TYPE,
     ImportPlan,
-    apply_plan,
+    ImportRejected,
     build_template_workbook,
+    import_apply,
     parse_workbook,
+    summary_storage,
 )
+from reviews.scope import can_manage
 
 SESSION_KEY = "reviews_organisation_import"
 TOKEN_MAX_AGE = 24 * 3600  # seconds a previewed file waits for its confirmation
@@ -63,6 +70,11 @@ def import_urls(model_admin) -> list:
         path("import/", wrap(upload_view), extra, name="reviews_organisation_import"),
         path("import/confirm/", wrap(confirm_view), extra, name="reviews_organisation_import_confirm"),
         path("import/template/", wrap(template_view), name="reviews_organisation_import_template"),
+        path(
+            "import/summary/<int:event_id>/",
+            wrap(summary_view),
+            name="reviews_organisation_import_summary",
+        ),
     ]
 
 
@@ -129,26 +141,54 @@ def confirm_view(request: HttpRequest, *, model_admin) -> HttpResponse:
         messages.error(request, _("This import is unknown or has expired; please upload the file again."))
         return redirect("admin:reviews_organisation_import")
     try:
-        data = stored.read_bytes()
-    finally:
-        stored.unlink(missing_ok=True)
-        request.session.pop(SESSION_KEY, None)
-    plan = parse_workbook(data, actor=request.user)
-    if not plan.is_valid:
+        summary = import_apply(stored, actor=request.user)
+    except ImportRejected as rejected:
         messages.error(
             request,
             _("The data changed since the preview and the file no longer passes; nothing was imported."),
         )
-        return _upload_page(request, model_admin, ImportForm(), plan)
-    try:
-        summary = apply_plan(plan, actor=request.user)
+        return _upload_page(request, model_admin, ImportForm(), rejected.plan)
     except (ValueError, ValidationError, PermissionDenied) as error:
         messages.error(
             request, _("Nothing was imported: %(error)s") % {"error": "; ".join(_messages_of(error))}
         )
         return redirect("admin:reviews_organisation_import")
-    messages.success(request, _("Import finished. %(summary)s") % {"summary": summary})
+    finally:
+        stored.unlink(missing_ok=True)
+        request.session.pop(SESSION_KEY, None)
+    if summary.event_id is None:
+        messages.success(request, _("Import finished. %(summary)s") % {"summary": summary})
+    else:
+        messages.success(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("Import finished. %(summary)s") % {"summary": summary},
+                reverse("admin:reviews_organisation_import_summary", args=[summary.event_id]),
+                _("Download the summary of every change (Excel)"),
+            ),
+        )
     return redirect("admin:reviews_organisation_changelist")
+
+
+def summary_view(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The summary workbook of one import, for staff whose scope holds the highest organisation it touched."""
+    _ensure_permission(request)
+    event = (
+        AuditEvent.objects.filter(pk=event_id, action="import.apply").select_related("organisation").first()
+    )
+    name = event.changes.get("summary_file", "") if event is not None else ""
+    if not name or (event.actor_id != request.user.pk and not can_manage(request.user, event.organisation)):
+        raise Http404
+    storage = summary_storage()
+    try:
+        handle = storage.open(name, "rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    filename = _("Import summary %(date)s.xlsx") % {"date": f"{event.at:%Y-%m-%d}"}
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def template_view(request: HttpRequest) -> HttpResponse:

@@ -1,11 +1,19 @@
 """Import party organisations and their secretaries from an Excel workbook (党组织与书记导入).
 
-Kept whole (~1,000 lines): read → check → plan → apply of one workbook; each step needs the others' rows.
+Kept whole (~1,350 lines): read → check → plan → apply of one workbook; each step needs the others' rows.
 
-`parse_workbook` reads the whole file, checks every row against the file itself and the database,
-and returns an `ImportPlan`: what would be created, changed or left alone, and every problem found.
-`apply_plan` writes a valid plan in one transaction through the services, so an import is scoped
-and audited exactly like the same edits made by hand.
+Two job-ready steps, each taking a file (path, bytes, file object or upload), the actor and an optional
+`progress(done, total)` callback:
+
+- `import_check` (alias `parse_workbook`) streams the workbook once (xlsx_reader), checks every row
+  against the file itself and a few bulk lookups of the database (existing codes and their ancestors, the
+  secretaries' appointment history: dicts, not a query per row) and returns an `ImportPlan`: what would be
+  created, changed or left alone, and every problem found. `progress` counts rows checked.
+- `import_apply` checks the file again inside one transaction against the database as it is then and
+  writes it set-based: bulk inserts and `executemany` updates in batches, paths set by one UPDATE per
+  tree level, one audit entry for the whole import whose detail counts what changed and names the
+  summary workbook (every created, changed and closed row) kept in the private storage for download.
+  An error anywhere writes nothing. `progress` counts rows written.
 
 Sheet names and headers are data (the template's Chinese words), not interface strings.
 """
@@ -13,23 +21,28 @@ Sheet names and headers are data (the template's Chinese words), not interface s
 import datetime
 import io
 import re
-import warnings
+import tempfile
+import time
+import uuid
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import openpyxl
 from django.conf import settings
-from django.db import transaction
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat, LPad, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from reviews.audit import services as audit
-from reviews.orgs import services, xlsx_limits
+from reviews.orgs import xlsx_limits, xlsx_reader, xlsx_writer
 from reviews.orgs.models import Appointment, Gender, Organisation, OrganisationKind, Person, Post, Sector
-from reviews.scope import scope_root
+from reviews.scope import ensure_may_write, scope_root
 from reviews.spreadsheets import workbook_bytes
 
 ORG_SHEET = "党组织"
@@ -47,7 +60,8 @@ SECRETARY_SHEET = "书记"
 SEC_ORG, SEC_NAME, SEC_GENDER, SEC_TITLE, SEC_START = "党组织编码", "姓名", "性别", "职务", "任职日期"
 SECRETARY_HEADERS = (SEC_ORG, SEC_NAME, SEC_GENDER, SEC_TITLE, SEC_START)
 
-MAX_ROWS = 20000  # data rows per sheet
+MAX_ROWS = 200_000  # data rows per sheet: a province (~150,000 organisations) in one file
+BATCH = 5000  # rows per lookup query and per batch of writes
 
 KIND_WORDS = {
     "党委": OrganisationKind.COMMITTEE,
@@ -88,7 +102,7 @@ def _max_length(model, name: str) -> int:
 # What parse_workbook returns
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportProblem:
     """One thing wrong with the file: where (sheet, Excel row, header text) and what (code, message)."""
 
@@ -115,7 +129,7 @@ class ImportProblem:
         return self.message
 
 
-@dataclass
+@dataclass(slots=True)
 class OrganisationChange:
     """One row of the organisation sheet and what importing it does: create, update or unchanged."""
 
@@ -128,13 +142,14 @@ class OrganisationChange:
     parent_code: str
     action: str = "unchanged"
     depth: int = 0  # in the tree after the import: parents are written before their children
+    pk: int | None = None  # the existing organisation an update changes
     changes: dict[str, tuple] = field(default_factory=dict)  # field -> (old, new)
 
     def change_lines(self) -> list[tuple[str, str, str]]:
         return _change_lines(self.changes)
 
 
-@dataclass
+@dataclass(slots=True)
 class Closure:
     """An open secretary appointment a hand-over ends the day before the new secretary starts."""
 
@@ -144,7 +159,7 @@ class Closure:
     end_date: datetime.date
 
 
-@dataclass
+@dataclass(slots=True)
 class SecretaryChange:
     """One row of the secretary sheet: appoint, hand over (closing the predecessor), update, or nothing."""
 
@@ -160,6 +175,7 @@ class SecretaryChange:
     appointment_id: int | None = None  # the appointment an update changes
     closes: list[Closure] = field(default_factory=list)
     changes: dict[str, tuple] = field(default_factory=dict)
+    organisation_depth: int = 0
 
     def change_lines(self) -> list[tuple[str, str, str]]:
         return _change_lines(self.changes)
@@ -245,9 +261,13 @@ class ImportSummary:
     secretaries_appointed: int = 0
     handovers: int = 0
     secretaries_updated: int = 0
+    event_id: int | None = None  # the import's audit entry; None when nothing changed
+    summary_file: str = ""  # its summary workbook in the private storage (see summary_storage)
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        counts = asdict(self)
+        del counts["event_id"], counts["summary_file"]
+        return counts
 
     def __str__(self) -> str:
         return (
@@ -295,7 +315,7 @@ def _display(name: str, value) -> str:
 # Reading cells
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     number: int  # the Excel row number
     cells: dict[str, object]  # header -> raw cell value
@@ -391,93 +411,125 @@ def _over_limit(code: str, params: dict) -> ImportProblem:
     return ImportProblem("", None, "", code, _LIMIT_MESSAGES[code], params)
 
 
-def _read_workbook(data: bytes) -> tuple[dict[str, list[_Row]], list[ImportProblem]]:
-    """The data rows of both sheets, or the problems that stop the file from being read at all.
+class _Progress:
+    """Calls `progress(done, total)` about every 1 % of the work and at most five times a second."""
 
-    The file is first checked against the limits of xlsx_limits (streamed, so a hostile file is
-    refused within seconds and little memory); only then does openpyxl read it.
+    def __init__(self, callback, total: int):
+        self.callback, self.total, self.done = callback, max(total, 0), 0
+        self._step = max(self.total // 100, 1)
+        self._next, self._last = 0, 0.0
+
+    def add(self, count: int = 1) -> None:
+        self.done += count
+        if self.callback is None or self.done < self._next:
+            return
+        now = time.monotonic()
+        if now - self._last >= 0.2:
+            self.callback(min(self.done, self.total), self.total)
+            self._last = now
+        self._next = self.done + self._step
+
+    def finish(self) -> None:
+        if self.callback is not None:
+            self.callback(self.total, self.total)
+
+
+def _read_workbook(data: bytes, parser: "_Parser", progress=None) -> list[ImportProblem]:
+    """Stream the data rows of both sheets into the parser; the problems that stop the file being read.
+
+    One pass over the file (xlsx_reader) reads the rows and enforces the limits of xlsx_limits as it
+    goes, so a hostile file is refused within seconds and little memory.
     """
     if len(data) > settings.IMPORT_MAX_BYTES:
-        return {}, [_over_limit("too_large", {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)})]
+        return [_over_limit("too_large", {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)})]
+    sheets = {
+        ORG_SHEET: _SheetReader(ORG_SHEET, ORG_HEADERS, parser.read_organisation),
+        SECRETARY_SHEET: _SheetReader(SECRETARY_SHEET, SECRETARY_HEADERS, parser.read_secretary),
+    }
+    counter = _Progress(progress, _estimated_rows(data))
+
+    def on_row(sheet: str, number: int, values: list) -> None:
+        counter.add()
+        sheets[sheet].row(number, values)
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xlsx_limits.check_xlsx(archive)
+            found, _rows = xlsx_reader.read_xlsx(archive, (ORG_SHEET, SECRETARY_SHEET), on_row)
     except xlsx_limits.LimitExceeded as exceeded:
         if exceeded.code not in _LIMIT_MESSAGES:
-            return {}, [_not_xlsx()]
-        return {}, [_over_limit(exceeded.code, exceeded.params)]
-    except Exception:  # not a zip, a damaged member, malformed XML
-        return {}, [_not_xlsx()]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore"
-            )  # openpyxl warns about extensions it drops; they don't matter here
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # any failure to open untrusted bytes means the same thing to the user
-        return {}, [_not_xlsx()]
+            return [_not_xlsx()]
+        return [_over_limit(exceeded.code, exceeded.params)]
+    except Exception:  # not a zip, a damaged member, malformed XML: the same thing to the user
+        return [_not_xlsx()]
     problems: list[ImportProblem] = []
-    sheets = {}
-    try:
-        for sheet, headers in ((ORG_SHEET, ORG_HEADERS), (SECRETARY_SHEET, SECRETARY_HEADERS)):
-            if sheet not in workbook.sheetnames:
-                problems.append(
-                    ImportProblem(
-                        sheet,
-                        None,
-                        "",
-                        "missing_sheet",
-                        gettext_noop(
-                            "The workbook has no sheet named “%(sheet)s”. Start from the import template; "
-                            "an empty sheet with just its header row is fine."
-                        ),
-                        {"sheet": sheet},
-                    )
-                )
-                continue
-            sheets[sheet] = _read_sheet(workbook[sheet], sheet, headers, problems)
-    except Exception:  # a damaged sheet inside a readable zip
-        return {}, [_not_xlsx()]
-    finally:
-        workbook.close()
-    return sheets, problems
-
-
-def _read_sheet(worksheet, sheet: str, headers: tuple[str, ...], problems: list) -> list[_Row]:
-    worksheet.reset_dimensions()  # a declared A1:F1048576 would make openpyxl invent a million rows
-    rows = worksheet.iter_rows(
-        max_row=xlsx_limits.MAX_SHEET_ROWS, max_col=xlsx_limits.MAX_COLUMNS, values_only=True
-    )
-    found = [_text(value) for value in next(rows, ())]
-    index = {}
-    for header in headers:
-        if header in found:
-            index[header] = found.index(header)
-        else:
+    for sheet, reader in sheets.items():
+        if sheet not in found:
             problems.append(
                 ImportProblem(
                     sheet,
-                    1,
-                    header,
-                    "missing_header",
+                    None,
+                    "",
+                    "missing_sheet",
                     gettext_noop(
-                        "The header row has no column “%(column)s”. "
-                        "The headers of this sheet are: %(expected)s."
+                        "The workbook has no sheet named “%(sheet)s”. Start from the import template; "
+                        "an empty sheet with just its header row is fine."
                     ),
-                    {"column": header, "expected": "、".join(headers)},
+                    {"sheet": sheet},
                 )
             )
-    if len(index) < len(headers):
-        return []
-    data = []
-    for number, values in enumerate(rows, start=2):
-        cells = {header: values[i] if i < len(values) else None for header, i in index.items()}
+        else:
+            problems += reader.finish()
+    counter.finish()
+    return problems
+
+
+def _estimated_rows(data: bytes) -> int:
+    """Rows to expect, for progress: each sheet's declared size (<dimension ref="A1:F150001"/>), or its
+    unpacked size over the size of the rows in its first 64 KB (files written without a dimension)."""
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
+                    continue
+                with archive.open(info) as stream:
+                    head = stream.read(xlsx_limits.CHUNK).decode("utf-8", "replace")
+                match = re.search(r'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+                if match:
+                    total += int(match.group(1))
+                elif (rows := head.count("<row ")) and len(head) >= xlsx_limits.CHUNK // 2:
+                    total += info.file_size * rows // len(head)
+                else:
+                    total += rows
+    except Exception:
+        return 0
+    return total
+
+
+class _SheetReader:
+    """One sheet's rows as they stream in: the header row first, then data rows to the parser."""
+
+    def __init__(self, sheet: str, headers: tuple[str, ...], consume):
+        self.sheet, self.headers, self.consume = sheet, headers, consume
+        self.index: dict[str, int] | None = None
+        self.problems: list[ImportProblem] = []
+        self.count = 0
+        self.stopped = False
+
+    def row(self, number: int, values: list) -> None:
+        if self.index is None:
+            self.header(values if number == 1 else [])
+            if number == 1:
+                return
+        if self.stopped or len(self.index) < len(self.headers):
+            return
+        cells = {header: values[i] if i < len(values) else None for header, i in self.index.items()}
         if all(_text(value) == "" for value in cells.values()):
-            continue  # completely empty rows are skipped
-        if len(data) == MAX_ROWS:
-            problems.append(
+            return  # completely empty rows are skipped
+        if self.count == MAX_ROWS:
+            self.problems.append(
                 ImportProblem(
-                    sheet,
+                    self.sheet,
                     None,
                     "",
                     "too_many_rows",
@@ -485,39 +537,113 @@ def _read_sheet(worksheet, sheet: str, headers: tuple[str, ...], problems: list)
                     {"limit": MAX_ROWS},
                 )
             )
-            return []
-        data.append(_Row(number, cells))
-    return data
+            self.stopped = True
+            return
+        self.count += 1
+        self.consume(_Row(number, cells))
+
+    def header(self, values: list) -> None:
+        found = [_text(value) for value in values]
+        self.index = {}
+        for header in self.headers:
+            if header in found:
+                self.index[header] = found.index(header)
+            else:
+                self.problems.append(
+                    ImportProblem(
+                        self.sheet,
+                        1,
+                        header,
+                        "missing_header",
+                        gettext_noop(
+                            "The header row has no column “%(column)s”. "
+                            "The headers of this sheet are: %(expected)s."
+                        ),
+                        {"column": header, "expected": "、".join(self.headers)},
+                    )
+                )
+
+    def finish(self) -> list[ImportProblem]:
+        if self.index is None:
+            self.header([])  # an empty sheet: no header row
+        return self.problems
 
 
 # ---------------------------------------------------------------------------------------------
 # Parsing and validation
 
 
-def parse_workbook(file, *, actor=None) -> ImportPlan:
-    """Read and check the whole workbook; nothing is written. `actor` None = no scope limit."""
+def import_check(file, *, actor=None, progress=None, lock: bool = False) -> ImportPlan:
+    """Read and check the whole workbook; nothing is written. `actor` None = no scope limit.
+
+    `progress(done, total)` counts rows checked. `lock` (inside a transaction, as `import_apply` does)
+    locks the organisations whose secretaries change before their appointments are read, as
+    `services.appointment_save` does, so no overlapping secretary slips in meanwhile.
+    """
     data = _read_bytes(file)
-    sheets, problems = _read_workbook(data)
-    plan = ImportPlan(source=data, problems=problems)
-    if not problems:
-        _Parser(plan, actor).run(sheets[ORG_SHEET], sheets[SECRETARY_SHEET])
+    plan = ImportPlan(source=data)
+    parser = _Parser(plan, actor, lock=lock)
+    problems = _read_workbook(data, parser, progress)
+    if problems:
+        plan.problems = problems  # a file that cannot be read whole: its row problems would mislead
+    else:
+        parser.finish()
     plan.problems.sort(key=lambda p: (p.sheet != ORG_SHEET, p.row or 0))
     return plan
 
 
-def _chunks(items: list, size: int = 2000):
+parse_workbook = import_check  # the name the command, the admin and the tests have used
+
+
+def _chunks(items: list, size: int = 5000):
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
+@dataclass(slots=True)
+class _DbOrganisation:
+    """The fields of an existing organisation the checks need (a model instance per row costs 10×)."""
+
+    pk: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    sector: str
+    parent_id: int | None
+    path: str
+
+    FIELDS = ("pk", "code", "name", "short_name", "kind", "sector", "parent_id", "path")
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
+
+
+@dataclass(slots=True)
+class _DbAppointment:
+    pk: int
+    person_id: int
+    person_name: str
+    person_gender: str
+    title: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+
+    FIELDS = ("pk", "person_id", "person__name", "person__gender", "title", "start_date", "end_date")
+
+
 class _Parser:
-    def __init__(self, plan: ImportPlan, actor):
+    """Fed row by row while the workbook streams in (`read_organisation`, `read_secretary`), then `finish`."""
+
+    def __init__(self, plan: ImportPlan, actor, *, lock: bool = False):
         self.plan = plan
+        self.lock = lock
         self.root = scope_root(actor) if actor is not None else None
         self.file_orgs: dict[str, OrganisationChange] = {}
+        self.secretary_rows: list[SecretaryChange] = []
         self.bad_rows: set[tuple[str, int]] = set()
-        self.db_by_code: dict[str, Organisation] = {}
-        self.db_by_id: dict[int, Organisation] = {}
+        self.db_by_code: dict[str, _DbOrganisation] = {}
+        self.db_by_id: dict[int, _DbOrganisation] = {}
         self.depth: dict[str, int | None] = {}  # None: in or under a parent loop
         self._in_scope: dict[str, bool] = {}
 
@@ -525,10 +651,8 @@ class _Parser:
         self.plan.problems.append(ImportProblem(sheet, row, column, code, msgid, params))
         self.bad_rows.add((sheet, row))
 
-    def run(self, org_rows: list[_Row], secretary_rows: list[_Row]) -> None:
-        for row in org_rows:
-            self.read_organisation(row)
-        secretaries = [s for s in (self.read_secretary(row) for row in secretary_rows) if s]
+    def finish(self) -> None:
+        secretaries = self.secretary_rows
         parents = {c.parent_code for c in self.file_orgs.values()}
         self.load_database({*self.file_orgs, *parents, *(s.organisation_code for s in secretaries)})
         self.resolve_tree()
@@ -614,13 +738,20 @@ class _Parser:
     def load_database(self, codes: set[str]) -> None:
         """The organisations the file names, with all their ancestors (to follow parent chains)."""
         codes.discard("")
+        fields = _DbOrganisation.FIELDS
         for chunk in _chunks(sorted(codes)):
-            for org in Organisation.objects.filter(code__in=chunk):
+            for values in Organisation.objects.filter(code__in=chunk).values_list(*fields):
+                org = _DbOrganisation(*values)
                 self.db_by_code[org.code] = self.db_by_id[org.pk] = org
         wanted = {i for org in self.db_by_code.values() for i in org.ancestor_ids()} - self.db_by_id.keys()
         for chunk in _chunks(sorted(wanted)):
-            for org in Organisation.objects.filter(pk__in=chunk):
+            for values in Organisation.objects.filter(pk__in=chunk).values_list(*fields):
+                org = _DbOrganisation(*values)
                 self.db_by_code[org.code] = self.db_by_id[org.pk] = org
+
+    def db_depth(self, code: str) -> int:
+        org = self.db_by_code.get(code)
+        return org.path.count("/") - 2 if org is not None else 0
 
     def known(self, code: str) -> bool:
         return code in self.file_orgs or code in self.db_by_code
@@ -718,6 +849,7 @@ class _Parser:
         if existing is None:
             change.action = "create"
         else:
+            change.pk = existing.pk
             old_parent = self.db_by_id[existing.parent_id].code if existing.parent_id else ""
             pairs = {
                 "name": (existing.name, change.name),
@@ -744,7 +876,7 @@ class _Parser:
 
     # -- the secretary sheet
 
-    def read_secretary(self, row: _Row) -> SecretaryChange | None:
+    def read_secretary(self, row: _Row) -> None:
         s, n = SECRETARY_SHEET, row.number
         org_code = self.text(s, row, SEC_ORG, required=True, limit=_max_length(Organisation, "code"))
         name = self.text(s, row, SEC_NAME, required=True, limit=_max_length(Person, "name"))
@@ -766,15 +898,17 @@ class _Parser:
                 value=_text(raw),
             )
         if not org_code or start is None:
-            return None
-        return SecretaryChange(
-            row=n,
-            organisation_code=org_code,
-            organisation_name="",
-            name=name,
-            gender=gender,
-            title=title,
-            start_date=start,
+            return
+        self.secretary_rows.append(
+            SecretaryChange(
+                row=n,
+                organisation_code=org_code,
+                organisation_name="",
+                name=name,
+                gender=gender,
+                title=title,
+                start_date=start,
+            )
         )
 
     def plan_secretaries(self, secretaries: list[SecretaryChange]) -> None:
@@ -784,16 +918,18 @@ class _Parser:
             for c in secretaries
             if c.organisation_code in self.db_by_code
         ]
-        history: dict[int, list[Appointment]] = {}
+        history: dict[int, list[_DbAppointment]] = {}
         for chunk in _chunks(sorted(set(existing_ids))):
+            if self.lock:
+                list(Organisation.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
             appointments = (
                 Appointment.objects.secretaries()
                 .filter(organisation_id__in=chunk)
-                .select_related("person")
                 .order_by("-start_date", "-pk")
+                .values_list("organisation_id", *_DbAppointment.FIELDS)
             )
-            for appointment in appointments:
-                history.setdefault(appointment.organisation_id, []).append(appointment)
+            for organisation_id, *values in appointments:
+                history.setdefault(organisation_id, []).append(_DbAppointment(*values))
         first_row: dict[str, int] = {}
         for change in secretaries:
             code = change.organisation_code
@@ -825,6 +961,8 @@ class _Parser:
             first_row[code] = change.row
             in_file = self.file_orgs.get(code)
             change.organisation_name = in_file.name if in_file else self.db_by_code[code].name
+            depth = self.depth.get(code) if in_file else None
+            change.organisation_depth = depth if depth is not None else self.db_depth(code)
             existing = self.db_by_code.get(code)
             if existing is not None and not self.compare_with_history(change, history.get(existing.pk, [])):
                 continue
@@ -845,7 +983,7 @@ class _Parser:
                 continue
             self.plan.secretaries.append(change)
 
-    def compare_with_history(self, change: SecretaryChange, appointments: list[Appointment]) -> bool:
+    def compare_with_history(self, change: SecretaryChange, appointments: list[_DbAppointment]) -> bool:
         """Match the row to the organisation's secretary appointments; False when it clashes with one.
 
         The row's term runs from its date with no end. The same-named person's appointment covering
@@ -854,19 +992,19 @@ class _Parser:
         """
         start = change.start_date
 
-        def meets(appointment: Appointment) -> bool:
+        def meets(appointment: _DbAppointment) -> bool:
             return appointment.end_date is None or appointment.end_date >= start
 
-        mine = next((a for a in appointments if a.person.name == change.name and meets(a)), None)
+        mine = next((a for a in appointments if a.person_name == change.name and meets(a)), None)
         for other in appointments:
             if other is mine or not meets(other):
                 continue
             if other.end_date is None and other.start_date < start:
                 change.closes.append(
-                    Closure(other.pk, other.person.name, other.start_date, start - datetime.timedelta(days=1))
+                    Closure(other.pk, other.person_name, other.start_date, start - datetime.timedelta(days=1))
                 )
                 continue
-            params = {"person": other.person.name, "start": other.start_date, "date": start}
+            params = {"person": other.person_name, "start": other.start_date, "date": start}
             if other.end_date is None:
                 msgid = gettext_noop(
                     "%(person)s is secretary of this organisation since %(start)s, not earlier than "
@@ -881,15 +1019,11 @@ class _Parser:
                 )
             self.problem(SECRETARY_SHEET, change.row, SEC_START, "overlapping_secretary", msgid, **params)
             return False
-        person = (
-            mine.person
-            if mine
-            else next((a.person for a in appointments if a.person.name == change.name), None)
-        )
+        person = mine if mine else next((a for a in appointments if a.person_name == change.name), None)
         if person is not None:
-            change.person_id = person.pk
-            if person.gender != change.gender:
-                change.changes["gender"] = (person.gender, change.gender)
+            change.person_id = person.person_id
+            if person.person_gender != change.gender:
+                change.changes["gender"] = (person.person_gender, change.gender)
         if mine is None:
             change.action = "handover" if change.closes else "appoint"
             return True
@@ -908,78 +1042,257 @@ class _Parser:
 # Writing
 
 
-def apply_plan(plan: ImportPlan, *, actor) -> ImportSummary:
-    """Write a valid plan in one transaction; the file is checked again against the database as it is now."""
-    if plan.problems:
-        raise ValueError(_("The import file has problems; nothing was written."))
-    with transaction.atomic():
-        fresh = parse_workbook(plan.source, actor=actor)
-        if fresh.problems:
-            raise ValueError(
-                _("The import file no longer passes the checks; nothing was written. %(problem)s")
-                % {"problem": fresh.problems[0]}
-            )
-        summary = ImportSummary()
-        touched = _write_organisations(fresh, actor, summary)
-        touched += _write_secretaries(fresh, actor, summary)
-        if touched:
-            top = min(touched, key=lambda org: org.depth)
-            audit.record(
-                actor=actor, action="import.apply", obj=top, changes=summary.as_dict(), organisation=top
-            )
+class ImportRejected(ValueError):
+    """The file does not pass the checks (any more): nothing was written; `plan` holds the problems."""
+
+    def __init__(self, plan: ImportPlan):
+        self.plan = plan
+        super().__init__(
+            _("The import file no longer passes the checks; nothing was written. %(problem)s")
+            % {"problem": plan.problems[0]}
+        )
+
+
+SUMMARY_FOLDER = "imports/summaries"
+
+
+def summary_storage():
+    """Summaries name people: they live in the private storage, handed out by the admin's download view."""
+    from reviews.uploads import private_storage
+
+    return private_storage()
+
+
+def import_apply(file, *, actor, progress=None) -> ImportSummary:
+    """Check the file again and write it, all or nothing, in one transaction; `progress` counts rows written.
+
+    Raises ImportRejected when the file does not pass the checks against the database as it is now,
+    PermissionDenied for an account that may not write.
+    """
+    if actor is not None:
+        ensure_may_write(actor)
+    stored = ""
+    try:
+        with transaction.atomic():
+            plan = import_check(file, actor=actor, lock=True)
+            if plan.problems:
+                raise ImportRejected(plan)
+            summary = ImportSummary()
+            if not plan.has_changes:
+                return summary
+            writes = [c for c in plan.secretaries if c.action != "unchanged"]
+            counter = _Progress(progress, len(plan.to_create) + len(plan.to_update) + len(writes))
+            _write_organisations(plan, summary, counter)
+            _write_secretaries(plan, summary, counter)
+            stored = _store_summary(plan)
+            summary.summary_file = stored
+            summary.event_id = _record(plan, actor, summary).pk
+            counter.finish()
+    except BaseException:
+        if stored:
+            summary_storage().delete(stored)
+        raise
     return summary
 
 
-def _write_organisations(plan: ImportPlan, actor, summary: ImportSummary) -> list[Organisation]:
-    touched = []
-    # Parents first; each row and its parent are read fresh, since an earlier move rewrites paths below it.
-    for change in sorted(plan.to_create + plan.to_update, key=lambda c: (c.depth, c.row)):
-        org = (
-            Organisation(code=change.code)
-            if change.action == "create"
-            else Organisation.objects.get(code=change.code)
-        )
-        org.name, org.short_name = change.name, change.short_name
-        org.kind, org.sector = change.kind, change.sector
-        org.parent = Organisation.objects.get(code=change.parent_code) if change.parent_code else None
-        touched.append(services.organisation_save(actor=actor, organisation=org))
+def apply_plan(plan: ImportPlan, *, actor, progress=None) -> ImportSummary:
+    """Write a checked plan's file; it is checked again against the database as it is now."""
+    if plan.problems:
+        raise ValueError(_("The import file has problems; nothing was written."))
+    return import_apply(plan.source, actor=actor, progress=progress)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def _executemany(sql: str, rows: list, counter: _Progress | None = None) -> None:
+    """One statement for many rows (a pipeline on PostgreSQL), in batches so progress can move."""
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, BATCH):
+            cursor.executemany(sql, chunk)
+            if counter is not None:
+                counter.add(len(chunk))
+
+
+def _write_organisations(plan: ImportPlan, summary: ImportSummary, counter: _Progress) -> None:
+    """Updates in place; then level by level from the top: new rows inserted, paths set, moves made."""
+    Org = Organisation
+    t, col = _table(Org), lambda name: _column(Org, name)
+    updates = plan.to_update
+    _executemany(
+        f"UPDATE {t} SET {col('name')} = %s, {col('short_name')} = %s, {col('kind')} = %s, "
+        f"{col('sector')} = %s WHERE {col('id')} = %s",
+        [(c.name, c.short_name, c.kind, c.sector, c.pk) for c in updates],
+        counter,
+    )
+    moves = sorted((c for c in updates if "parent" in c.changes), key=lambda c: (c.depth, c.row))
+    creates = plan.to_create
+    levels = sorted({c.depth for c in creates} | {c.depth for c in moves})
+    for level in levels:
+        new = [c for c in creates if c.depth == level]
+        if new:
+            _create_level(new, counter)
+        for change in (c for c in moves if c.depth == level):
+            _move(change)
     summary.organisations_created = len(plan.to_create)
     summary.organisations_updated = len(plan.to_update)
-    return touched
 
 
-def _write_secretaries(plan: ImportPlan, actor, summary: ImportSummary) -> list[Organisation]:
+def _create_level(new: list[OrganisationChange], counter: _Progress) -> None:
+    """Insert one tree level (path empty, parent by code), then set its paths with one UPDATE."""
+    Org = Organisation
+    t, col = _table(Org), lambda name: _column(Org, name)
+    fields = ("code", "name", "short_name", "kind", "sector", "path", "depth", "is_active", "parent")
+    placeholders = ", ".join(["%s"] * (len(fields) - 1))
+    _executemany(
+        f"INSERT INTO {t} ({', '.join(col(f) for f in fields)}) VALUES ({placeholders}, "
+        f"(SELECT p.{col('id')} FROM {t} p WHERE p.{col('code')} = %s))",
+        [
+            (c.code, c.name, c.short_name, c.kind, c.sector, "", c.depth, True, c.parent_code or None)
+            for c in new
+        ],
+        counter,
+    )
+    parent_path = Subquery(Org.objects.filter(pk=OuterRef("parent_id")).values("path")[:1])
+    own = LPad(Cast("pk", output_field=CharField()), Org.PATH_DIGITS, Value("0"))
+    Org.objects.filter(path="", depth=new[0].depth).update(
+        path=Concat(Coalesce(parent_path, Value(Org.PATH_SEPARATOR)), own, Value(Org.PATH_SEPARATOR))
+    )
+
+
+def _move(change: OrganisationChange) -> None:
+    """A new parent: the organisation's path and its whole subtree's, read fresh (an earlier move may
+    have rewritten them). Moves are rare; each costs a few queries, whatever the size of the file."""
+    Org = Organisation
+    org = Org.objects.only("path", "depth").get(pk=change.pk)
+    parent = Org.objects.only("path").get(code=change.parent_code) if change.parent_code else None
+    old_path = org.path
+    new_path = (
+        f"{parent.path if parent else Org.PATH_SEPARATOR}{org.pk:0{Org.PATH_DIGITS}d}{Org.PATH_SEPARATOR}"
+    )
+    new_depth = new_path.count(Org.PATH_SEPARATOR) - 2
+    Org.objects.filter(path__startswith=old_path).exclude(pk=org.pk).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + (new_depth - org.depth),
+    )
+    Org.objects.filter(pk=org.pk).update(parent=parent, path=new_path, depth=new_depth)
+
+
+def _write_secretaries(plan: ImportPlan, summary: ImportSummary, counter: _Progress) -> None:
     changes = [c for c in plan.secretaries if c.action != "unchanged"]
-    orgs = {}
-    for chunk in _chunks(sorted({c.organisation_code for c in changes})):
-        orgs.update({org.code: org for org in Organisation.objects.filter(code__in=chunk)})
-    for change in changes:
-        org = orgs[change.organisation_code]
-        for closure in change.closes:
-            previous = Appointment.objects.select_related("organisation").get(pk=closure.appointment_id)
-            previous.end_date = closure.end_date
-            services.appointment_save(actor=actor, appointment=previous)
-        if change.person_id is None:
-            person = services.person_save(actor=actor, person=Person(name=change.name, gender=change.gender))
-        else:
-            person = Person.objects.get(pk=change.person_id)
-            if "gender" in change.changes:
-                person.gender = change.gender
-                services.person_save(actor=actor, person=person)
-        if change.appointment_id is None:
-            appointment = Appointment(person=person, organisation=org, post=Post.SECRETARY)
-        else:
-            appointment = Appointment.objects.select_related("organisation").get(pk=change.appointment_id)
-        appointment.title, appointment.start_date, appointment.end_date = (
-            change.title,
-            change.start_date,
-            None,
-        )
-        services.appointment_save(actor=actor, appointment=appointment)
+    A, P = Appointment, Person
+    ta, tp, to = _table(A), _table(P), _table(Organisation)
+    a, p = (lambda name: _column(A, name)), (lambda name: _column(P, name))
+    closures = [closure for c in changes for closure in c.closes]
+    _executemany(
+        f"UPDATE {ta} SET {a('end_date')} = %s WHERE {a('id')} = %s",
+        [(closure.end_date, closure.appointment_id) for closure in closures],
+    )
+    _executemany(
+        f"UPDATE {tp} SET {p('gender')} = %s WHERE {p('id')} = %s",
+        [(c.gender, c.person_id) for c in changes if c.person_id is not None and "gender" in c.changes],
+    )
+    for newcomers in _chunks([c for c in changes if c.person_id is None], BATCH):
+        people = Person.objects.bulk_create([Person(name=c.name, gender=c.gender) for c in newcomers])
+        for change, person in zip(newcomers, people, strict=True):
+            change.person_id = person.pk  # the instances go with the batch: ~1 KB each
+    _executemany(
+        f"UPDATE {ta} SET {a('title')} = %s, {a('start_date')} = %s, {a('end_date')} = NULL "
+        f"WHERE {a('id')} = %s",
+        [(c.title, c.start_date, c.appointment_id) for c in changes if c.appointment_id is not None],
+        counter,
+    )
+    _executemany(
+        f"INSERT INTO {ta} ({a('person')}, {a('post')}, {a('title')}, {a('start_date')}, {a('end_date')}, "
+        f"{a('organisation')}) VALUES (%s, %s, %s, %s, NULL, "
+        f"(SELECT o.{_column(Organisation, 'id')} FROM {to} o WHERE o.{_column(Organisation, 'code')} = %s))",
+        [
+            (c.person_id, Post.SECRETARY.value, c.title, c.start_date, c.organisation_code)
+            for c in changes
+            if c.appointment_id is None
+        ],
+        counter,
+    )
     summary.secretaries_appointed = len(plan.to_appoint)
     summary.handovers = len(plan.handovers)
     summary.secretaries_updated = len(plan.secretary_updates)
-    return [orgs[c.organisation_code] for c in changes]
+
+
+def _record(plan: ImportPlan, actor, summary: ImportSummary):
+    """The one audit entry of an import, under the highest organisation it touched."""
+    touched = [(c.depth, 0, c.row, c.code) for c in plan.to_create + plan.to_update]
+    touched += [
+        (c.organisation_depth, 1, c.row, c.organisation_code)
+        for c in plan.secretaries
+        if c.action != "unchanged"
+    ]
+    top = Organisation.objects.get(code=min(touched)[3])
+    changes = {
+        **summary.as_dict(),
+        "organisations_moved": sum("parent" in c.changes for c in plan.to_update),
+        "terms_closed": sum(len(c.closes) for c in plan.secretaries),
+        "summary_file": summary.summary_file,
+    }
+    return audit.record(actor=actor, action="import.apply", obj=top, changes=changes, organisation=top)
+
+
+# ---------------------------------------------------------------------------------------------
+# The summary workbook: every created, changed and closed row
+
+
+def summary_workbook(plan: ImportPlan, out) -> None:
+    """Write the summary of a plan's changes into the binary file object `out`, streamed (xlsx_writer)."""
+    actions = {
+        "create": _("Created"),
+        "update": _("Changed"),
+        "appoint": _("Appointed"),
+        "handover": _("Appointed (hand-over)"),
+        "closed": _("Term ended"),
+    }
+
+    def organisations():
+        yield [_("Action"), ORG_CODE, ORG_NAME, ORG_PARENT, _("Changes")]
+        for change in plan.to_create + plan.to_update:
+            yield [actions[change.action], change.code, change.name, change.parent_code, _lines(change)]
+
+    def secretaries():
+        yield [_("Action"), SEC_ORG, _("Party organisation"), SEC_NAME, SEC_START, _("Until"), _("Changes")]
+        for change in plan.secretaries:
+            if change.action == "unchanged":
+                continue
+            code, org = change.organisation_code, change.organisation_name
+            for closure in change.closes:
+                yield [
+                    actions["closed"],
+                    code,
+                    org,
+                    closure.person_name,
+                    closure.start_date,
+                    closure.end_date,
+                    "",
+                ]
+            action = actions.get(change.action, _("Changed"))
+            yield [action, code, org, change.name, change.start_date, None, _lines(change)]
+
+    xlsx_writer.write_xlsx(
+        out, [(_("Party organisations"), organisations()), (_("Secretaries"), secretaries())]
+    )
+
+
+def _lines(change) -> str:
+    return "；".join(f"{label}: {old} → {new}" for label, old, new in change.change_lines())
+
+
+def _store_summary(plan: ImportPlan) -> str:
+    with tempfile.TemporaryFile() as out:
+        summary_workbook(plan, out)
+        out.seek(0)
+        return summary_storage().save(f"{SUMMARY_FOLDER}/{uuid.uuid4()}.xlsx", File(out))
 
 
 # ---------------------------------------------------------------------------------------------

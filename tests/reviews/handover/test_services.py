@@ -303,3 +303,28 @@ def test_a_refused_evidence_file_stores_nothing(rectified, tmp_path, settings):
     assert not any(tmp_path.rglob("*.*"))
     item.refresh_from_db()
     assert item.status == RectificationStatus.PENDING
+
+
+def test_issuing_many_items_takes_as_many_queries_as_issuing_few(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count: int, org) -> int:
+        items = [_draft(_finding(world, org, text=f"问题{i}")) for i in range(count // 2)]
+        items += [_draft(None, problem=f"现场问题{i}") for i in range(count - count // 2)]
+        with CaptureQueriesContext(connection) as captured:
+            notice = handover_services.notice_issue(
+                actor=world.county_staff,
+                session=world.county_session,
+                organisation=org,
+                items=items,
+                issued_on=DAY,
+            )
+        assert notice.items.count() == count
+        assert RectificationEvent.objects.filter(item__notice=notice).count() == count
+        assert AuditEvent.objects.filter(action="rectification_item.issue", organisation=org).count() == count
+        return len(captured)
+
+    few = queries(4, world.shijia)  # the first call also fills per-request caches (the actor's roles)
+    assert queries(40, world.liaoyang) <= few
+    assert AuditEvent.objects.filter(action="rectification_item.issue").count() == 44
