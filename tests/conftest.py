@@ -208,3 +208,33 @@ class Rectified:
 @pytest.fixture
 def rectified(world) -> Rectified:
     return Rectified(world)
+
+
+def run_queued_jobs() -> list:
+    """Run every queued background job now, in this process, as a worker would (reviews.jobs.services)."""
+    from reviews.jobs import services as jobs_services
+    from reviews.jobs.models import Job, JobStatus
+
+    ran = []
+    for job_id in (
+        Job.objects.filter(status=JobStatus.QUEUED).order_by("created_at").values_list("pk", flat=True)
+    ):
+        jobs_services.job_run(job_id=job_id)
+        ran.append(Job.objects.get(pk=job_id))
+    return ran
+
+
+@pytest.fixture
+def run_jobs(settings, tmp_path):
+    """`run_jobs()` runs the queued jobs (the slips PDF), progress in tmp_path; deletes their files after."""
+    settings.JOBS_PROGRESS_DIR = tmp_path / "progress"
+    yield run_queued_jobs
+    delete_job_results()
+
+
+def delete_job_results() -> None:
+    """The jobs' files live in the private storage, which is bound once per process: delete the test's."""
+    from reviews.jobs.models import Job
+
+    for job in Job.objects.exclude(result=""):
+        job.result.storage.delete(job.result.name)

@@ -17,9 +17,9 @@ from scoring.ballots import services as ballots_services
 from scoring.codes.models import Credential, IssueBatch
 from scoring.meeting import services as meeting_services
 from scoring.results import documents
-from tests.conftest import make_org, make_secretary
+from tests.conftest import delete_job_results, make_org, make_secretary
 from tests.reviews.jobs.test_worker_process import start_worker, stop
-from tests.scoring.conftest import ScoredWorld, delete_job_results
+from tests.scoring.conftest import ScoredWorld
 
 SCREENSHOTS = os.environ.get("SHUZHI_SCREENSHOTS", "")  # a folder: save what the tests saw there
 EXTRA = [

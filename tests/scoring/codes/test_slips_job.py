@@ -17,8 +17,9 @@ from scoring.ballots import services as ballots_services
 from scoring.codes import documents, tokens
 from scoring.codes import services as codes_services
 from scoring.codes.models import BatchStatus, Credential, IssueBatch
+from tests.conftest import delete_job_results
 from tests.reviews.jobs.test_worker_process import start_worker, stop, wait_for
-from tests.scoring.conftest import ScoredWorld, delete_job_results
+from tests.scoring.conftest import ScoredWorld
 
 
 @pytest.fixture(autouse=True)
