@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -19,3 +20,6 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_roles_after_migrate, dispatch_uid="reviews.roles_ensure")
+        from reviews import sqlite_statistics
+
+        connection_created.connect(sqlite_statistics.refresh, dispatch_uid="reviews.sqlite_statistics")
