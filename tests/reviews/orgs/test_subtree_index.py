@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 
+from reviews.findings.models import Finding, FindingSource
 from reviews.orgs.models import Organisation, OrganisationKind
 from reviews.orgs.subtree import subtree_q, upper_bound
 from reviews.rectification.models import RectificationItem
@@ -40,18 +41,38 @@ def odd_tree():
     )
 
 
+@pytest.fixture
+def province(world):
+    """3,000 more villages beside the world's with 3 findings each, and planner statistics, as a real
+    database has them."""
+    villages = Organisation.objects.bulk_create(
+        Organisation(
+            code=f"P{n:05d}",
+            name=f"村{n}",
+            kind=OrganisationKind.BRANCH,
+            path=f"{world.liaoyang.path}{90000000 + n:08d}/",
+            depth=2,
+        )
+        for n in range(3000)
+    )
+    Finding.objects.bulk_create(
+        Finding(cycle=world.cycle, organisation=village, source=FindingSource.SUPERIOR, description="问题")
+        for village in villages
+        for _ in range(3)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return world
+
+
 def _explain(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
+    sql, params = queryset.order_by().query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             return "\n".join(str(row[-1]) for row in cursor.fetchall())
-        cursor.execute("SET enable_seqscan = off")  # a tiny table: ask whether an index CAN be used
-        try:
-            cursor.execute("EXPLAIN " + sql, params)
-            return "\n".join(row[0] for row in cursor.fetchall())
-        finally:
-            cursor.execute("RESET enable_seqscan")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_the_upper_bound_raises_the_last_character_by_one():
@@ -92,23 +113,24 @@ def test_an_expression_is_refused_as_a_prefix():
         list(Organisation.objects.filter(path__subtree=F("code")))
 
 
-def test_the_subtree_filter_searches_the_path_index(world):
-    plan = _explain(Organisation.objects.subtree(world.shijia))
+def test_the_subtree_filter_searches_the_path_index(province):
+    plan = _explain(Organisation.objects.subtree(province.shijia))
     if connection.vendor == "sqlite":
         assert "USING" in plan and "INDEX" in plan and "(path>? AND path<?)" in plan, plan
         assert "SCAN reviews_organisation" not in plan, plan
     else:
         # The LIKE prefix becomes a range on the varchar_pattern_ops index (…_like).
         assert "_like" in plan and "~>=~" in plan and "~<~" in plan, plan
-        assert "Seq Scan on reviews_organisation" not in plan, plan
+        assert "Seq Scan" not in plan, plan
 
 
-def test_a_township_user_s_items_are_found_from_the_path_index_not_by_reading_every_item(world):
-    town_staff = make_staff("shijia-lists", world.shijia)
-    plan = _explain(restrict(RectificationItem.objects.all(), town_staff, via="organisation"))
+def test_a_township_user_s_findings_are_found_from_the_path_index_not_by_reading_every_one(province):
+    town_staff = make_staff("shijia-lists", province.shijia)
+    findings = Finding.objects.filter(cycle=province.cycle)
+    plan = _explain(restrict(findings, town_staff, via="organisation"))
     if connection.vendor == "sqlite":
         assert "reviews_organisation USING" in plan and "(path>? AND path<?)" in plan, plan
-        assert "SCAN reviews_rectificationitem" not in plan, plan
+        assert "SCAN reviews_finding" not in plan, plan
     else:
         assert "_like" in plan and "~>=~" in plan, plan
         assert "Seq Scan" not in plan, plan
