@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -25,3 +26,6 @@ class ReviewsConfig(AppConfig):
 
         for module in settings.JOBS_EXTRA_MODULES:  # more job kinds (tests register theirs so)
             import_module(module)
+        from reviews import sqlite_statistics
+
+        connection_created.connect(sqlite_statistics.refresh, dispatch_uid="reviews.sqlite_statistics")

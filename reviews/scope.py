@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from reviews.orgs.models import Organisation
+from reviews.orgs.subtree import subtree_q
 
 
 def scope_root(user) -> Organisation | None:
@@ -31,8 +32,7 @@ def restrict(queryset: QuerySet, user, via: str = "") -> QuerySet:
     root = scope_root(user)
     if root is None:
         return queryset
-    lookup = f"{via}__path__startswith" if via else "path__startswith"
-    return queryset.filter(**{lookup: root.path})
+    return queryset.filter(subtree_q(root.path, via))
 
 
 def visible_organisations(user) -> QuerySet:
@@ -192,8 +192,8 @@ def scoped_users(queryset: QuerySet, user) -> QuerySet:
     return (
         queryset.filter(is_superuser=False)
         .filter(
-            Q(staff_profile__organisation__path__startswith=prefix)
-            | Q(person__appointments__organisation__path__startswith=prefix)
+            subtree_q(prefix, "staff_profile__organisation")
+            | subtree_q(prefix, "person__appointments__organisation")
             | unclaimed
         )
         .distinct()

@@ -36,6 +36,7 @@ urlpatterns = [
     path("topics/", include("reviews.topics.urls")),
     path("reports/", include("reviews.drafts.urls")),
     path("findings/", include("reviews.findings.urls")),
+    path("organisations/", include("reviews.orgs.urls")),
     path("manage/paper/", include("scoring.paper.urls")),
     path("handover/", include("reviews.handover.urls")),
     path("rectification/", include("reviews.rectification.urls")),

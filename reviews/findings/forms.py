@@ -8,11 +8,11 @@ from django.utils.translation import gettext_lazy
 from reviews import uploads
 from reviews.drafts.services import RECORDABLE_SOURCES
 from reviews.findings.models import FindingSource
-from reviews.orgs.forms import OrganisationChoiceField
+from reviews.orgs.forms import OrganisationSearchField
 
 
 class FindingForm(forms.Form):
-    organisation = OrganisationChoiceField(label=gettext_lazy("Party organisation"), queryset=None)
+    organisation = OrganisationSearchField(label=gettext_lazy("Party organisation"))
     source = forms.ChoiceField(
         label=gettext_lazy("Found by"),
         choices=[(value, label) for value, label in FindingSource.choices if value in RECORDABLE_SOURCES],
@@ -26,7 +26,7 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, organisations, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations.order_by("path")
+        self.fields["organisation"].queryset = organisations
 
     def clean_evidence(self):
         return uploads.checked_upload(self.cleaned_data.get("evidence"))

@@ -23,9 +23,10 @@ from reviews.drafts import services as services_drafts
 from reviews.drafts.services import DraftError
 from reviews.findings.forms import FindingForm
 from reviews.findings.models import Finding, FindingSource
+from reviews.paging import CountedList
 from reviews.scope import restrict, visible_organisations
 
-PER_PAGE = 100
+PER_PAGE = 50
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -44,7 +45,8 @@ def _list_page(request: HttpRequest, cycle: Cycle, form: FindingForm, status: in
     findings = findings.select_related("organisation", "report__session", "created_by").order_by(
         "organisation__path", "-created_at", "-pk"
     )
-    page = Paginator(findings, PER_PAGE).get_page(request.GET.get("page"))
+    total = counts.get(source, 0) if source else sum(counts.values())
+    page = Paginator(CountedList(findings, total), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "cycle": cycle,
         "page": page,

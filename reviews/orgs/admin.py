@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db.models import OuterRef, Subquery
@@ -103,7 +104,7 @@ class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def secretary_lookup_view(self, request):
         """Who is the secretary of X on date D."""
-        form = SecretaryLookupForm(request.GET or None, user=request.user)
+        form = SecretaryLookupForm(request.GET or None, user=request.user, admin_site=self.admin_site)
         answer = None
         if form.is_valid():
             org, day = form.cleaned_data["organisation"], form.cleaned_data["date"]
@@ -124,9 +125,15 @@ class SecretaryLookupForm(forms.Form):
         label=_("date"), initial=datetime.date.today, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, admin_site=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = visible_organisations(user)
+        field = self.fields["organisation"]
+        # The admin's own scoped autocomplete (search box) instead of a <select> of every organisation:
+        # only the chosen organisation is rendered; the choices come from OrganisationAdmin's search.
+        field.widget = AutocompleteSelect(
+            Appointment._meta.get_field("organisation"), admin_site or admin.site
+        )
+        field.queryset = visible_organisations(user)
 
 
 class AppointmentInline(ScopedInline):

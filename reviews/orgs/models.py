@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from reviews.orgs.subtree import Subtree
+
 
 class OrganisationKind(models.TextChoices):
     COMMITTEE = "committee", _("Party committee")  # 党委
@@ -32,7 +34,7 @@ class Sector(models.TextChoices):
 class OrganisationQuerySet(models.QuerySet):
     def subtree(self, root: "Organisation") -> "OrganisationQuerySet":
         """The root and all its descendants, in one query at any depth."""
-        return self.filter(path__startswith=root.path)
+        return self.filter(path__subtree=root.path)
 
 
 class Organisation(models.Model):
@@ -97,6 +99,10 @@ class Organisation(models.Model):
         return [
             int(part) for part in self.path.strip(self.PATH_SEPARATOR).split(self.PATH_SEPARATOR) if part
         ][:-1]
+
+
+# `path__subtree=prefix` (and `organisation__path__subtree`): the indexed subtree filter.
+Organisation._meta.get_field("path").register_lookup(Subtree)
 
 
 class Gender(models.TextChoices):

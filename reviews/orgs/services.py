@@ -50,7 +50,7 @@ def organisation_save(*, actor, organisation: Organisation) -> Organisation:
 
 
 def _move_descendants(old_path: str, new_path: str) -> None:
-    descendants = list(Organisation.objects.filter(path__startswith=old_path).exclude(path=old_path))
+    descendants = list(Organisation.objects.filter(path__subtree=old_path).exclude(path=old_path))
     for org in descendants:
         org.path = new_path + org.path[len(old_path) :]
         org.depth = org.path.count(Organisation.PATH_SEPARATOR) - 2

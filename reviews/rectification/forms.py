@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from reviews import uploads
 from reviews.cycles.models import Cycle, Session
-from reviews.orgs.forms import OrganisationChoiceField
+from reviews.orgs.forms import OrganisationSearchField
 from reviews.orgs.levels import Level, depths_of, tree_levels
 from reviews.orgs.models import Sector
 from reviews.rectification.models import FollowUpOutcome, RectificationStatus
@@ -212,7 +212,7 @@ class ItemFilterForm(forms.Form):
 
 class FollowUpStartForm(forms.Form):
     cycle = forms.ModelChoiceField(label=gettext_lazy("Cycle"), queryset=Cycle.objects.all())
-    scope = OrganisationChoiceField(label=gettext_lazy("Organisations under"), queryset=None)
+    scope = OrganisationSearchField(label=gettext_lazy("Organisations under"))
     title = forms.CharField(
         label=gettext_lazy("Title (optional)"),
         required=False,
@@ -222,7 +222,7 @@ class FollowUpStartForm(forms.Form):
 
     def __init__(self, *args, organisations: QuerySet, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scope"].queryset = organisations.order_by("path")
+        self.fields["scope"].queryset = organisations
 
 
 class FollowUpMarkForm(forms.Form):

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from reviews.orgs.models import Organisation, Sector
+from reviews.paging import page_rows
 from reviews.rectification.models import (
     OWING_STATUSES,
     FollowUpOutcome,
@@ -384,3 +385,73 @@ def organisation_record(
         )
         for row in rows
     }
+
+
+# ---------------------------------------------------------------------------------------------------
+# The staff's list of a cycle's items, at province scale: counts in one query, a page in one or two.
+
+
+@dataclass(frozen=True)
+class ItemCounts:
+    """The items of a filtered list by status, and how many of each are overdue (one query)."""
+
+    by_status: dict[str, int]
+    overdue_by_status: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def overdue(self) -> int:
+        return sum(self.overdue_by_status.values())
+
+    def of(self, status: str = "") -> tuple[int, int]:
+        """(items, overdue items) with the status filter `status` ('' = every status)."""
+        if not status:
+            return self.total, self.overdue
+        return self.by_status.get(status, 0), self.overdue_by_status.get(status, 0)
+
+
+def item_counts(items: QuerySet, today: datetime.date) -> ItemCounts:
+    aggregates = {}
+    for value in RectificationStatus.values:
+        aggregates[f"n_{value}"] = Count("id", filter=Q(status=value))
+        if value in OWING_STATUSES:
+            aggregates[f"o_{value}"] = Count("id", filter=Q(status=value, deadline__lt=today))
+    row = items.order_by().aggregate(**aggregates)
+    return ItemCounts(
+        by_status={value: row[f"n_{value}"] for value in RectificationStatus.values},
+        overdue_by_status={value: row[f"o_{value}"] for value in OWING_STATUSES},
+    )
+
+
+ITEM_ORDER = ("deadline", "organisation__path", "notice_id", "number")
+
+
+class OverdueFirst:
+    """The items, overdue ones first, then by deadline, tree and notice: what `Paginator` needs (a known
+    count and slicing), without sorting every item by a computed rank. Each part is read in the index's
+    deadline order and only as far as the page: at most two queries a page, none for the count."""
+
+    def __init__(self, items: QuerySet, today: datetime.date, *, total: int, overdue: int) -> None:
+        self.overdue_part = items.overdue(today).order_by(*ITEM_ORDER)
+        self.rest = items.not_overdue(today).order_by(*ITEM_ORDER)
+        self.total, self.overdue_count = total, overdue
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: slice) -> list:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("OverdueFirst is read a page (a slice) at a time.")
+        start, stop = index.start or 0, min(index.stop if index.stop is not None else self.total, self.total)
+        rows: list = []
+        if start < self.overdue_count:
+            rows += page_rows(self.overdue_part, start, min(stop, self.overdue_count))
+        if stop > self.overdue_count:
+            rows += page_rows(self.rest, max(0, start - self.overdue_count), stop - self.overdue_count)
+        return rows

@@ -325,7 +325,7 @@ def follow_up_items(review: FollowUpReview) -> QuerySet:
     return RectificationItem.objects.filter(
         cycle_id=review.cycle_id,
         status=RectificationStatus.VERIFIED,
-        organisation__path__startswith=review.scope.path,
+        organisation__path__subtree=review.scope.path,
     )
 
 

@@ -25,7 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from reviews import uploads
 from reviews.cycles.models import Cycle, Session
 from reviews.downloads import attachment_response
+from reviews.paging import CountedList
 from reviews.rectification import exports as exports_rectification
+from reviews.rectification import selectors as selectors_rectification
 from reviews.rectification import services as services_rectification
 from reviews.rectification.forms import (
     ExtendForm,
@@ -48,7 +50,7 @@ from reviews.rectification.models import (
 from reviews.rectification.services import RectificationError
 from reviews.scope import get_visible_or_404, restrict, visible_organisations
 
-PER_PAGE = 100
+PER_PAGE = 50
 
 # Error codes of RectificationError that mean "not in this state" (409), not "bad input" (400).
 STATE_CODES = {"state", "no_progress", "returned", "not_in_review"}
@@ -286,13 +288,11 @@ def cycle_items(request: HttpRequest, cycle_id: int) -> HttpResponse:
     _staff_only(request)
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     form, in_scope, today = _filtered(request, cycle)
-    unfiltered_status = form.apply(in_scope, today, status=False)
-    counts = dict(unfiltered_status.order_by().values_list("status").annotate(n=Count("pk")))
-    overdue_count = unfiltered_status.overdue(today).count()
-    items = exports_rectification.ordered(form.apply(in_scope, today), today).select_related(
-        "organisation", "notice__session", "category"
-    )
-    page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
+    counts = selectors_rectification.item_counts(form.apply(in_scope, today, status=False), today)
+    total, overdue = counts.of(form.value("status"))
+    items = form.apply(in_scope, today).select_related("organisation", "notice__session", "category")
+    ordered = selectors_rectification.OverdueFirst(items, today, total=total, overdue=overdue)
+    page = Paginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     secretaries = exports_rectification.secretary_names({item.organisation_id for item in rows}, today)
     query = form.query_string()
@@ -308,9 +308,11 @@ def cycle_items(request: HttpRequest, cycle_id: int) -> HttpResponse:
             }
             for item in rows
         ],
-        "statuses": [(value, label, counts.get(value, 0)) for value, label in RectificationStatus.choices],
-        "total": sum(counts.values()),
-        "overdue_count": overdue_count,
+        "statuses": [
+            (value, label, counts.by_status.get(value, 0)) for value, label in RectificationStatus.choices
+        ],
+        "total": counts.total,
+        "overdue_count": counts.overdue,
         "status": form.value("status"),
         "query": query,
         "query_without_status": _without(form, "status"),
@@ -401,14 +403,22 @@ def _review_page(
     status: int = 200,
 ) -> HttpResponse:
     items = restrict(services_rectification.follow_up_items(review), request.user, via="organisation")
-    marks = {mark.item_id: mark for mark in review.marks.select_related("marked_by")}
     total = items.count()
-    page = Paginator(
-        items.select_related("organisation", "notice__session", "verified_by").order_by(
-            "organisation__path", "notice_id", "number"
-        ),
-        PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    ordered = items.select_related("organisation", "notice__session", "verified_by").order_by(
+        "organisation__path", "notice_id", "number"
+    )
+    page = Paginator(CountedList(ordered, total), PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    marks = {
+        mark.item_id: mark
+        for mark in review.marks.filter(item__in=[item.pk for item in page.object_list]).select_related(
+            "marked_by"
+        )
+    }
+    outcomes = review.marks.aggregate(
+        held=Count("pk", filter=Q(outcome=FollowUpOutcome.HELD)),
+        relapsed=Count("pk", filter=Q(outcome=FollowUpOutcome.RELAPSED)),
+    )
     rows = []
     for item in page.object_list:
         mark = marks.get(item.pk)
@@ -418,8 +428,7 @@ def _review_page(
             initial = {"outcome": mark.outcome, "note": mark.note} if mark else {}
             form = FollowUpMarkForm(prefix=f"item{item.pk}", initial=initial)
         rows.append({"item": item, "mark": mark, "form": form})
-    held = sum(1 for mark in marks.values() if mark.outcome == FollowUpOutcome.HELD)
-    relapsed = sum(1 for mark in marks.values() if mark.outcome == FollowUpOutcome.RELAPSED)
+    held, relapsed = outcomes["held"], outcomes["relapsed"]
     context = {
         "review": review,
         "page": page,
