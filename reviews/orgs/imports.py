@@ -1176,7 +1176,7 @@ def _move(change: OrganisationChange) -> None:
         f"{parent.path if parent else Org.PATH_SEPARATOR}{org.pk:0{Org.PATH_DIGITS}d}{Org.PATH_SEPARATOR}"
     )
     new_depth = new_path.count(Org.PATH_SEPARATOR) - 2
-    Org.objects.filter(path__startswith=old_path).exclude(pk=org.pk).update(
+    Org.objects.filter(path__subtree=old_path).exclude(pk=org.pk).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
         depth=F("depth") + (new_depth - org.depth),
     )

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             root = Organisation.objects.filter(pk=under).first()
             if root is None:
                 raise CommandError(_("No organisation with id %(id)s.") % {"id": under})
-            notices = notices.filter(session__host__path__startswith=root.path)
+            notices = notices.filter(session__host__path__subtree=root.path)
         count = notices.count()
         if not count:
             raise CommandError(_("No notice has been issued in this cycle yet."))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0010_rehearsal'),
+        ('reviews', '0011_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
