@@ -24,6 +24,8 @@ class ReviewsConfig(AppConfig):
 
         from django.conf import settings
 
+        from reviews.rectification import jobs  # noqa: F401  (registers the ledger job)
+
         for module in settings.JOBS_EXTRA_MODULES:  # more job kinds (tests register theirs so)
             import_module(module)
         from reviews import sqlite_statistics

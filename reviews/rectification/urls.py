@@ -17,6 +17,7 @@ urlpatterns = [
     path("item/<int:item_id>/evidence/<int:event_id>/", views.evidence, name="evidence"),
     path("cycle/<int:cycle_id>/", views.cycle_items, name="cycle"),
     path("cycle/<int:cycle_id>/ledger.xlsx", views.ledger, name="ledger"),
+    path("cycle/<int:cycle_id>/notices.pdf", views.notices_pdf, name="notices_pdf"),
     path("follow-up/", views.follow_up_list, name="follow_ups"),
     path("follow-up/<int:review_id>/", views.follow_up_detail, name="follow_up"),
     path("follow-up/<int:review_id>/item/<int:item_id>/", views.follow_up_mark, name="follow_up_mark"),

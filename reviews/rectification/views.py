@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviews import uploads
-from reviews.cycles.models import Cycle, Session
-from reviews.downloads import attachment_response
+from reviews.cycles.models import Cycle
+from reviews.jobs.services import job_start
 from reviews.paging import CountedList
 from reviews.rectification import exports as exports_rectification
+from reviews.rectification import jobs as jobs_rectification
 from reviews.rectification import selectors as selectors_rectification
 from reviews.rectification import services as services_rectification
 from reviews.rectification.forms import (
@@ -44,11 +45,10 @@ from reviews.rectification.models import (
     FollowUpOutcome,
     FollowUpReview,
     RectificationItem,
-    RectificationNotice,
     RectificationStatus,
 )
 from reviews.rectification.services import RectificationError
-from reviews.scope import get_visible_or_404, restrict, visible_organisations
+from reviews.scope import get_visible_or_404, restrict, scope_root, visible_organisations
 
 PER_PAGE = 50
 
@@ -272,14 +272,7 @@ def evidence(request: HttpRequest, item_id: int, event_id: int) -> HttpResponse:
 
 def _filtered(request: HttpRequest, cycle: Cycle):
     """(the filter form, the cycle's items in scope without the status filter, today)."""
-    today = services_rectification.today()
-    in_scope = restrict(RectificationItem.objects.filter(cycle=cycle), request.user, via="organisation")
-    notices = restrict(
-        RectificationNotice.objects.filter(session__cycle=cycle), request.user, via="organisation"
-    )
-    sessions = Session.objects.filter(cycle=cycle, pk__in=notices.values("session_id"))
-    form = ItemFilterForm(request.GET, cycle=cycle, sessions=sessions)
-    return form, in_scope, today
+    return jobs_rectification.filtered(request.user, cycle, request.GET)
 
 
 @login_required
@@ -317,6 +310,7 @@ def cycle_items(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "query": query,
         "query_without_status": _without(form, "status"),
         "ledger_url": reverse("rectification:ledger", args=[cycle.pk]) + (f"?{query}" if query else ""),
+        "notices_url": reverse("rectification:notices_pdf", args=[cycle.pk]),
         "today": today,
     }
     return render(request, "reviews/rectification/cycle.html", context)
@@ -327,17 +321,42 @@ def _without(form: ItemFilterForm, name: str) -> str:
 
 
 @login_required
-@require_GET
+@require_POST
 def ledger(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The ledger of the filtered items, written by the job worker (the filters ride in the query string)."""
     _staff_only(request)
     cycle = get_object_or_404(Cycle, pk=cycle_id)
-    form, in_scope, today = _filtered(request, cycle)
-    items = exports_rectification.ordered(form.apply(in_scope, today), today)
-    lines = exports_rectification.ledger_title_lines(cycle, form.description(), today)
-    content = exports_rectification.ledger_workbook(items, lines, today)
-    return attachment_response(
-        exports_rectification.ledger_filename(cycle, today), exports_rectification.XLSX, content
+    job = job_start(
+        kind=jobs_rectification.LEDGER,
+        actor=request.user,
+        organisation=_saved(scope_root(request.user)),
+        params={"cycle": cycle.pk, "query": request.GET.urlencode()},
     )
+    return redirect("jobs:detail", job.pk)
+
+
+@login_required
+@require_POST
+def notices_pdf(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Every notice in the user's scope as one PDF, drawn by the job worker."""
+    _staff_only(request)
+    cycle = get_object_or_404(Cycle, pk=cycle_id)
+    notices = jobs_rectification.notices_in_scope(request.user, cycle)
+    refusal = jobs_rectification.notices_refusal(notices.count())
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("rectification:cycle", cycle.pk)
+    job = job_start(
+        kind=jobs_rectification.NOTICES,
+        actor=request.user,
+        organisation=_saved(scope_root(request.user)),
+        params={"cycle": cycle.pk},
+    )
+    return redirect("jobs:detail", job.pk)
+
+
+def _saved(organisation):
+    return organisation if organisation is not None and organisation.pk else None
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 from unittest import mock
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import openpyxl
 import pytest
@@ -16,9 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from reviews.jobs.models import Job
 from reviews.rectification import exports as exports_rectification
 from reviews.rectification import services as rect
 from reviews.rectification.models import RectificationItem, RectificationStatus
+from tests.conftest import run_queued_jobs
 from tests.reviews.rectification import test_pages as pages
 from tests.reviews.rectification.test_pages import (
     UTC,
@@ -57,10 +59,24 @@ clock = pages.clock
 evidence_storage = pages.evidence_storage
 
 
+@pytest.fixture(autouse=True)
+def jobs(db, run_jobs):
+    """The ledger is written by the job worker: `_get` runs the queued job in this process."""
+    return run_jobs
+
+
 def _get(client, user, rectified, **params):
-    response = as_user(client, user).get(
-        reverse("rectification:ledger", args=[rectified.world.cycle.pk]), params
-    )
+    """Start the ledger job with these filters (they ride in the query string), run it, download its file."""
+    url = reverse("rectification:ledger", args=[rectified.world.cycle.pk])
+    started = as_user(client, user).post(f"{url}?{urlencode(params)}" if params else url)
+    assert started.status_code == 302
+    job = Job.objects.get(pk=started["Location"].rstrip("/").rsplit("/", 1)[-1])
+    assert started["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert job.params["query"] == urlencode(params)
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    response = client.get(reverse("jobs:download", args=[job.pk]))
     assert response.status_code == 200
     return response
 
@@ -197,9 +213,12 @@ def test_township_staff_get_only_their_subtree(client, rectified):
 
 def test_the_ledger_is_for_staff_only(client, rectified):
     url = reverse("rectification:ledger", args=[rectified.world.cycle.pk])
-    assert as_user(client, rectified.wang).get(url).status_code == 403
+    assert as_user(client, rectified.wang).post(url).status_code == 403
+    as_user(client, rectified.world.county_staff)
+    assert client.get(url).status_code == 405  # a job is started by a POST only
     client.logout()
-    assert client.get(url).status_code == 302
+    assert client.post(url).status_code == 302
+    assert not Job.objects.exists()
 
 
 def test_overdue_in_the_ledger_turns_at_midnight_in_shanghai(client, rectified):
