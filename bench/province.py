@@ -44,6 +44,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,7 @@ if __name__ == "__main__":
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connection, models, reset_queries, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
@@ -83,6 +84,12 @@ from reviews.rectification.models import (
     RectificationNotice,
     RectificationStatus,
 )
+from scoring.ballots import services as ballots_services
+from scoring.ballots.models import Ballot, Channel, Score
+from scoring.codes import services as codes_services
+from scoring.results import services as results_services
+from scoring.schemes import services as schemes_services
+from scoring.schemes.models import Criterion, EvaluatorGroup
 
 SIZES = {
     # name: (counties, townships per county, villages per township)
@@ -92,10 +99,11 @@ SIZES = {
     "150k": (100, 15, 100),
 }
 ITEMS_PER_ORG = 3
-SCORED_CODES = 6  # ballots per scored session (3 per group); the dashboard reads the published snapshot
+SCORED_CODES = int(
+    os.environ.get("SCORED_CODES", 6)
+)  # ballots per scored session (3 per group); the dashboard reads the published snapshot
 BATCH = 5000
 EXPORT_SUFFIXES = ("Excel)", "(PDF)")
-PASSWORD = "bench-password"
 SECTORS = [Sector.RURAL, Sector.RURAL, Sector.RURAL, Sector.COMMUNITY, Sector.SCHOOL, Sector.PRIVATE]
 GRADES = ["good", "fairly_good", "average", "poor"]
 GRADE_WEIGHTS = [40, 35, 20, 5]
@@ -348,66 +356,65 @@ def score_and_publish(province: Province, staff: User, rng: random.Random, progr
     does (one bulk insert of the marks per session); opening, closing and publishing go through the
     services, so the snapshots and their digests are the real ones.
     """
-    from scoring.ballots import services as ballots_services
-    from scoring.ballots.models import Ballot, Channel, Score
-    from scoring.codes import services as codes_services
-    from scoring.results import services as results_services
-    from scoring.schemes import services as schemes_services
-    from scoring.schemes.models import Criterion, EvaluatorGroup
-
     published = prepared = 0
     hosts = [province.root, *province.counties, *province.townships]
     for i, host in enumerate(hosts):
-        session = province.sessions[host.pk]
-        scheme = schemes_services.scheme_create_default(actor=staff, session=session)
-        if host.depth >= 2 and i % 4 == 3:
-            prepared += 1
-            continue
-        leaders, members = EvaluatorGroup.objects.filter(scheme=scheme).order_by("order")
-        half = SCORED_CODES // 2
-        issued = codes_services.credentials_issue(actor=staff, session=session, group=leaders, count=half)
-        issued += codes_services.credentials_issue(
-            actor=staff, session=session, group=members, count=SCORED_CODES - half
-        )
-        ballots_services.scoring_open(actor=staff, session=session)
-        criteria = list(
-            Criterion.objects.filter(scheme=scheme).order_by("order").values_list("pk", flat=True)
-        )
-        reports = list(Report.objects.filter(session=session).order_by("order").values_list("pk", flat=True))
-        voters = issued[: rng.randint(SCORED_CODES - 1, SCORED_CODES)]
-        ballots = Ballot.objects.bulk_create(
-            Ballot(
-                id=uuid.uuid4(),
-                session=session,
-                group_id=code.group.pk,
-                channel=Channel.ELECTRONIC,
-                receipt=code.short_code,
-            )
-            for code in voters
-        )
-        fast_insert(
-            Score,
-            ["id", "session_id", "ballot_id", "report_id", "criterion_id", "grade"],
-            (
-                (
-                    uuid.uuid4(),
-                    session.pk,
-                    ballot.pk,
-                    report,
-                    criterion,
-                    rng.choices(GRADES, GRADE_WEIGHTS)[0],
-                )
-                for ballot in ballots
-                for report in reports
-                for criterion in criteria
-            ),
-        )
-        ballots_services.scoring_close(actor=staff, session=session)
-        results_services.results_publish(actor=staff, session=session)
-        published += 1
+        with transaction.atomic():  # one session at a time, as staff would run them
+            prepare_only = host.depth >= 2 and i % 4 == 3
+            if score_one(province.sessions[host.pk], staff=staff, rng=rng, prepare_only=prepare_only):
+                published += 1
+            else:
+                prepared += 1
         if progress:
             progress(i + 1, len(hosts))
     return published, prepared
+
+
+def score_one(session: Session, *, staff: User, rng: random.Random, prepare_only: bool) -> bool:
+    """The default scheme; unless prepare_only, then codes, ballots, close, publish (True)."""
+    scheme = schemes_services.scheme_create_default(actor=staff, session=session)
+    if prepare_only:
+        return False
+    leaders, members = EvaluatorGroup.objects.filter(scheme=scheme).order_by("order")
+    half = SCORED_CODES // 2
+    issued = codes_services.credentials_issue(actor=staff, session=session, group=leaders, count=half)
+    issued += codes_services.credentials_issue(
+        actor=staff, session=session, group=members, count=SCORED_CODES - half
+    )
+    ballots_services.scoring_open(actor=staff, session=session)
+    criteria = list(Criterion.objects.filter(scheme=scheme).order_by("order").values_list("pk", flat=True))
+    reports = list(Report.objects.filter(session=session).order_by("order").values_list("pk", flat=True))
+    voters = issued[: rng.randint(SCORED_CODES - 1, SCORED_CODES)]
+    ballots = Ballot.objects.bulk_create(
+        Ballot(
+            id=uuid.uuid4(),
+            session=session,
+            group_id=code.group.pk,
+            channel=Channel.ELECTRONIC,
+            receipt=code.short_code,
+        )
+        for code in voters
+    )
+    fast_insert(
+        Score,
+        ["id", "session_id", "ballot_id", "report_id", "criterion_id", "grade"],
+        (
+            (
+                uuid.uuid4(),
+                session.pk,
+                ballot.pk,
+                report,
+                criterion,
+                rng.choices(GRADES, GRADE_WEIGHTS)[0],
+            )
+            for ballot in ballots
+            for report in reports
+            for criterion in criteria
+        ),
+    )
+    ballots_services.scoring_close(actor=staff, session=session)
+    results_services.results_publish(actor=staff, session=session)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -533,7 +540,8 @@ def make_staff(province: Province, tag: str) -> None:
         "township": province.townships[0],
     }
     for label, node in scopes.items():
-        user = User.objects.create_user(f"{tag}-{label}", password=PASSWORD, is_staff=True)
+        # No password: the bench logs in with force_login, and hashing one costs a second.
+        user = User.objects.create_user(f"{tag}-{label}", password=None, is_staff=True)
         StaffProfile.objects.create(user=user, organisation_id=node.pk)
         province.staff[label] = user
 
@@ -548,11 +556,11 @@ def build(size: str, *, tag: str = "", seed: int = 2025, timer=None) -> Province
         timer(f"{len(province.all):,} organisations + secretaries (bulk)", lambda: insert_tree(province))
         make_staff(province, tag)
         timer("sessions and reports (bulk)", lambda: insert_sessions(province, tag))
-        admin = User.objects.create_superuser(f"{tag}-admin", password=PASSWORD)
+        admin = User.objects.create_superuser(f"{tag}-admin", password=None)
     # Each session in its own transaction, as staff would run them.
     published, prepared = timer(
         f"{len(province.sessions):,} sessions: scored, closed, published (services)",
-        lambda: score_and_publish(province, admin, rng),
+        lambda: score_and_publish(province, admin, rng, progress=Ticker("sessions")),
     )
     print(f"    {published:,} published, {prepared:,} still in preparation")
     with transaction.atomic():
@@ -566,6 +574,21 @@ def build(size: str, *, tag: str = "", seed: int = 2025, timer=None) -> Province
 
 # ---------------------------------------------------------------------------------------------------
 # Measuring
+
+
+class Ticker:
+    """A progress(done, total) that prints a line every 10 % with the time so far."""
+
+    def __init__(self, what: str):
+        self.what, self.start, self.shown = what, time.perf_counter(), 0
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = done * 10 // total
+        if tenth > self.shown and total >= 50:
+            self.shown = tenth
+            print(
+                f"    {done:,} / {total:,} {self.what}, {time.perf_counter() - self.start:.0f} s", flush=True
+            )
 
 
 class TimedOut(Exception):
@@ -627,6 +650,7 @@ def kb(size: int) -> str:
 
 def get(client: Client, url: str) -> tuple[float, int, int, int]:
     """(ms, queries, bytes, status) of one GET, streamed responses read to the end."""
+    reset_queries()  # DEBUG keeps the last 9,000 queries: with a full log the capture would count 0
     with CaptureQueriesContext(connection) as captured:
         start = time.perf_counter()
         response = client.get(url)
@@ -948,6 +972,7 @@ def table(size: str, database: str, results: list[Measure], import_cell: str, rs
 
 
 def main() -> None:
+    warnings.filterwarnings("ignore", "Limit for query logging exceeded")  # the import's 100,000s of queries
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default=os.environ.get("SIZE", "1.5k"), choices=list(SIZES))
     args = parser.parse_args()
