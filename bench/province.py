@@ -9,10 +9,13 @@ Uses DATABASE_URL (default: a temp SQLite file; PostgreSQL from `scripts/pg.sh s
 1. Builds the data fast, with bulk inserts in batches (COPY on PostgreSQL), paths computed in Python and
    no per-row service calls: the tree with one secretary per organisation, a cycle with one session per
    province, county and township (counties report in the province's session, townships in their county's,
-   villages in their township's); 3 in 4 sessions scored (SCORED_CODES ballots stored directly), closed and
-   published through the services, the others still being prepared; 3 rectification items per
-   organisation (a notice each) in mixed states with deadlines around today; staff at province, county
-   and township scope. ANALYZE on PostgreSQL.
+   villages in their township's); the province's, the counties' and 3 in 4 townships' sessions scored
+   (SCORED_CODES ballots stored directly), closed and published through the services, the others still
+   being prepared; 3 findings and rectification items per organisation (a notice each) in mixed states
+   with deadlines around today; staff at province, county and township scope. ANALYZE on PostgreSQL.
+   Publishing costs ~0.6 s a session (the tally): --scored N (or SCORED=N) publishes at most N sessions,
+   townships spread evenly, to keep a 150k run short; the table then under-states what grows with the
+   published results (the dashboards), so say so next to the numbers.
 2. Times the import of the same tree (another copy with other codes, openpyxl write-only workbook) through
    `reviews.orgs.imports` check + apply, rolled back afterwards (`run_import` is the one place to adapt).
 3. For province, county and township staff: median / p95 / queries / HTML KB of the cycle dashboard, the
@@ -23,9 +26,9 @@ Uses DATABASE_URL (default: a temp SQLite file; PostgreSQL from `scripts/pg.sh s
    (VmHWM), then stops it.
 5. Prints a table shaped like issue 14's, one column for this size.
 
-Knobs (environment): SIZE, RUNS (15), PAGE_BUDGET (s of timed runs per page, 60), TIMEOUT (s per request,
-120), IMPORT_TIMEOUT (600), SKIP_IMPORT=1, SKIP_GUNICORN=1, EXTRA_URLS="label=urlname,label2=urlname2"
-(names reversed with the cycle id, then without arguments).
+Knobs (environment): SIZE, SCORED, SCORED_CODES (6), RUNS (15), PAGE_BUDGET (s of timed runs per page,
+60), TIMEOUT (s per request, 120), IMPORT_TIMEOUT (600), SKIP_IMPORT=1, SKIP_GUNICORN=1,
+EXTRA_URLS="label=urlname,label2=urlname2" (names reversed with the cycle id, then without arguments).
 """
 
 import argparse
@@ -349,32 +352,36 @@ def insert_sessions(province: Province, tag: str) -> None:
     )
 
 
-def score_and_publish(province: Province, staff: User, rng: random.Random, progress=None) -> tuple[int, int]:
-    """3 in 4 sessions (and always the province's and the counties'): scheme, codes, ballots, close, publish.
+def score_and_publish(
+    province: Province, staff: User, rng: random.Random, *, scored: int | None = None, progress=None
+) -> tuple[int, int]:
+    """Scheme, codes, ballots, close, publish for the province's and the counties' sessions and 3 in 4
+    of the townships' (at most `scored` sessions in all, townships spread evenly over the counties).
 
-    The others stay in preparation with a default scheme. Ballots are stored directly as bench/seed.py
-    does (one bulk insert of the marks per session); opening, closing and publishing go through the
-    services, so the snapshots and their digests are the real ones.
+    The others stay in preparation (no scheme yet). Ballots are stored directly as bench/seed.py does
+    (one bulk insert of the marks per session); opening, closing and publishing go through the services,
+    so the snapshots and their digests are the real ones. About 0.6 s a session on PostgreSQL, most of it
+    the tally: the whole 150k province's ~1,200 takes ~12 minutes, hence `scored`.
     """
-    published = prepared = 0
-    hosts = [province.root, *province.counties, *province.townships]
-    for i, host in enumerate(hosts):
+    top = [province.root, *province.counties]
+    towns = [t for i, t in enumerate(province.townships) if i % 4 != 3]
+    if scored is not None and len(top) + len(towns) > scored:
+        room = max(0, scored - len(top))
+        towns = [towns[i * len(towns) // room] for i in range(room)] if room else []
+    chosen = [*top, *towns][: scored if scored is not None else None]
+    published = 0
+    for i, host in enumerate(chosen):
         with transaction.atomic():  # one session at a time, as staff would run them
-            prepare_only = host.depth >= 2 and i % 4 == 3
-            if score_one(province.sessions[host.pk], staff=staff, rng=rng, prepare_only=prepare_only):
-                published += 1
-            else:
-                prepared += 1
+            score_one(province.sessions[host.pk], staff=staff, rng=rng)
+        published += 1
         if progress:
-            progress(i + 1, len(hosts))
-    return published, prepared
+            progress(i + 1, len(chosen))
+    return published, len(province.sessions) - published
 
 
-def score_one(session: Session, *, staff: User, rng: random.Random, prepare_only: bool) -> bool:
-    """The default scheme; unless prepare_only, then codes, ballots, close, publish (True)."""
+def score_one(session: Session, *, staff: User, rng: random.Random) -> None:
+    """The default scheme, codes, ballots stored directly, close and publish."""
     scheme = schemes_services.scheme_create_default(actor=staff, session=session)
-    if prepare_only:
-        return False
     leaders, members = EvaluatorGroup.objects.filter(scheme=scheme).order_by("order")
     half = SCORED_CODES // 2
     issued = codes_services.credentials_issue(actor=staff, session=session, group=leaders, count=half)
@@ -414,7 +421,6 @@ def score_one(session: Session, *, staff: User, rng: random.Random, prepare_only
     )
     ballots_services.scoring_close(actor=staff, session=session)
     results_services.results_publish(actor=staff, session=session)
-    return True
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -546,7 +552,7 @@ def make_staff(province: Province, tag: str) -> None:
         province.staff[label] = user
 
 
-def build(size: str, *, tag: str = "", seed: int = 2025, timer=None) -> Province:
+def build(size: str, *, tag: str = "", seed: int = 2025, scored: int | None = None, timer=None) -> Province:
     """Build a province of the given size; every step is timed through `timer(label, func)` when given."""
     timer = timer or (lambda _label, func: func())
     tag = tag or f"b{random.randrange(10**5)}"
@@ -560,9 +566,9 @@ def build(size: str, *, tag: str = "", seed: int = 2025, timer=None) -> Province
     # Each session in its own transaction, as staff would run them.
     published, prepared = timer(
         f"{len(province.sessions):,} sessions: scored, closed, published (services)",
-        lambda: score_and_publish(province, admin, rng, progress=Ticker("sessions")),
+        lambda: score_and_publish(province, admin, rng, scored=scored, progress=Ticker("sessions")),
     )
-    print(f"    {published:,} published, {prepared:,} still in preparation")
+    print(f"    {published:,} published, {prepared:,} still in preparation (no scheme yet)")
     with transaction.atomic():
         timer(
             f"{ITEMS_PER_ORG} rectification items per organisation (bulk)",
@@ -975,13 +981,19 @@ def main() -> None:
     warnings.filterwarnings("ignore", "Limit for query logging exceeded")  # the import's 100,000s of queries
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default=os.environ.get("SIZE", "1.5k"), choices=list(SIZES))
+    parser.add_argument(
+        "--scored",
+        type=int,
+        default=int(os.environ["SCORED"]) if os.environ.get("SCORED") else None,
+        help="score and publish at most this many sessions (default: all but 1 in 4 townships')",
+    )
     args = parser.parse_args()
     database = connection.vendor
     print(f"database: {database}; size {args.size} {SIZES[args.size]}")
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print("building:")
-    province = build(args.size, timer=timed)
+    province = build(args.size, scored=args.scored, timer=timed)
     if database == "postgresql":
         # Fresh bulk inserts have no planner statistics yet (autovacuum would gather them within a minute).
         timed("ANALYZE", lambda: connection.cursor().execute("ANALYZE"))
