@@ -933,6 +933,10 @@ def measure_gunicorn(province: Province, heaviest: Measure) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 
+def load() -> str:
+    return " / ".join(f"{n:.1f}" for n in os.getloadavg())
+
+
 def timed(label: str, func):
     start = time.perf_counter()
     result = func()
@@ -989,7 +993,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     database = connection.vendor
-    print(f"database: {database}; size {args.size} {SIZES[args.size]}")
+    print(f"database: {database}; size {args.size} {SIZES[args.size]}; load average {load()}")
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print("building:")
@@ -1022,7 +1026,7 @@ def main() -> None:
         print(f"gunicorn (one worker) on the heaviest page: {heaviest.scope} {heaviest.label}")
         rss_cell = measure_gunicorn(province, heaviest)
 
-    print(f"\ntotal {time.perf_counter() - started:.0f} s\n")
+    print(f"\ntotal {time.perf_counter() - started:.0f} s; load average {load()} (2 cores)\n")
     print(table(args.size, database, results, import_cell, rss_cell))
 
 
