@@ -791,6 +791,9 @@ class _RollBack(Exception):
     pass
 
 
+IMPORT_PROGRESS: dict[str, tuple[int, int] | float] = {}  # what a stopped import had done
+
+
 def run_import(data: bytes, actor) -> tuple[float, float, str]:
     """Check + apply through reviews.orgs.imports, rolled back; (check s, apply s, summary or problem).
 
@@ -800,17 +803,22 @@ def run_import(data: bytes, actor) -> tuple[float, float, str]:
 
     timings = {}
     outcome = ""
+    IMPORT_PROGRESS.clear()
+
+    def progress(done: int, total: int) -> None:
+        IMPORT_PROGRESS["apply"] = (done, total)
+
     try:
         with transaction.atomic():
             start = time.perf_counter()
             plan = imports.parse_workbook(data, actor=actor)
-            timings["check"] = time.perf_counter() - start
+            timings["check"] = IMPORT_PROGRESS["check"] = time.perf_counter() - start
             if plan.problems:
                 outcome = f"refused: {plan.problems[0]}"
                 raise _RollBack
             kwargs = {}
             if "progress" in inspect.signature(imports.apply_plan).parameters:
-                kwargs["progress"] = lambda done, total: None
+                kwargs["progress"] = progress
             start = time.perf_counter()
             summary = imports.apply_plan(plan, actor=actor, **kwargs)
             timings["apply"] = time.perf_counter() - start
@@ -831,8 +839,13 @@ def measure_import(province: Province) -> str:
             check, apply, outcome = run_import(data, actor)
     except TimedOut:
         connection.close()
-        print(f"  stopped after {timeout} s")
-        return f"> {timeout} s (stopped)"
+        done = ""
+        if "check" in IMPORT_PROGRESS:
+            done = f"; check took {IMPORT_PROGRESS['check']:.1f} s"
+        if "apply" in IMPORT_PROGRESS:
+            done += ", apply had written {:,} of {:,}".format(*IMPORT_PROGRESS["apply"])
+        print(f"  stopped after {timeout} s{done}")
+        return f"> {timeout} s (stopped{done})"
     print(f"  check {check:.1f} s, apply {apply:.1f} s: {outcome[:200]}")
     if not outcome.startswith("refused"):
         return f"{check + apply:.1f} s (check {check:.1f} + apply {apply:.1f})"
