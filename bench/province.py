@@ -597,8 +597,8 @@ class Ticker:
             )
 
 
-class TimedOut(Exception):
-    pass
+class TimedOut(BaseException):
+    """Not an Exception: Django's handler would log it as a server error and answer 500."""
 
 
 @contextlib.contextmanager
