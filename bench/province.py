@@ -552,6 +552,34 @@ def make_staff(province: Province, tag: str) -> None:
         province.staff[label] = user
 
 
+def load_latest() -> Province:
+    """The province the last run built in this database (for --reuse: measure again without building)."""
+
+    def nodes(queryset, parents: dict[int, Node]) -> list[Node]:
+        made = []
+        for org in queryset.order_by("path"):
+            parent = parents.get(org.parent_id)
+            node = Node(org.pk, org.code, org.name, org.kind, org.sector, parent, org.path, org.depth)
+            if parent:
+                parent.children.append(node)
+            made.append(node)
+        return made
+
+    top = Organisation.objects.filter(depth=0, code__regex=r"^b[0-9]+P$").latest("pk")
+    tag = top.code[:-1]
+    (root,) = nodes(Organisation.objects.filter(pk=top.pk), {})
+    tree = Organisation.objects.filter(path__startswith=root.path)
+    counties = nodes(tree.filter(depth=1), {root.pk: root})
+    townships = nodes(tree.filter(depth=2), {n.pk: n for n in counties})
+    villages = nodes(tree.filter(depth=3), {n.pk: n for n in townships})
+    province = Province(root, counties, townships, villages)
+    province.cycle = Cycle.objects.get(name__startswith=f"{tag} ")
+    province.sessions = {s.host_id: s for s in Session.objects.filter(cycle=province.cycle)}
+    for label in ("province", "county", "township", "admin"):
+        province.staff[label] = User.objects.get(username=f"{tag}-{label}")
+    return province
+
+
 def build(size: str, *, tag: str = "", seed: int = 2025, scored: int | None = None, timer=None) -> Province:
     """Build a province of the given size; every step is timed through `timer(label, func)` when given."""
     timer = timer or (lambda _label, func: func())
@@ -612,7 +640,8 @@ def time_limit(seconds: float):
         raise TimedOut
 
     previous = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Again every 5 s: code that swallows the first one (a broad except) does not run on for hours.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 5)
     try:
         yield
     finally:
@@ -1009,13 +1038,18 @@ def main() -> None:
         default=int(os.environ["SCORED"]) if os.environ.get("SCORED") else None,
         help="score and publish at most this many sessions (default: all but 1 in 4 townships')",
     )
+    parser.add_argument("--reuse", action="store_true", help="measure the province built last, build nothing")
     args = parser.parse_args()
     database = connection.vendor
     print(f"database: {database}; size {args.size} {SIZES[args.size]}; load average {load()}")
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    print("building:")
-    province = build(args.size, scored=args.scored, timer=timed)
+    if args.reuse:
+        province = load_latest()
+        print(f"reusing the province built last ({province.root.code}):")
+    else:
+        print("building:")
+        province = build(args.size, scored=args.scored, timer=timed)
     if database == "postgresql":
         # Fresh bulk inserts have no planner statistics yet (autovacuum would gather them within a minute).
         timed("ANALYZE", lambda: connection.cursor().execute("ANALYZE"))

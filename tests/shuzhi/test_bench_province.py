@@ -14,13 +14,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def built():
-    return bench.build("tiny", tag="tiny")
+    return bench.build("tiny", tag="b1")
 
 
 def test_the_tiny_province_has_two_counties_of_two_townships_of_three_villages(built):
     orgs = Organisation.objects.filter(path__startswith=built.root.path)
     assert orgs.count() == 1 + 2 + 4 + 12
-    assert list(orgs.filter(depth=0)) == [Organisation.objects.get(code="tinyP")]
+    assert list(orgs.filter(depth=0)) == [Organisation.objects.get(code="b1P")]
     assert orgs.filter(depth=1).count() == 2
     assert orgs.filter(depth=2).count() == 4
     assert orgs.filter(depth=3).count() == 12
@@ -30,9 +30,9 @@ def test_every_path_is_the_parents_path_and_its_own_zero_padded_id(built):
     for org in Organisation.objects.filter(path__startswith=built.root.path).select_related("parent"):
         assert org.path == org.computed_path()
         assert org.depth == org.path.count("/") - 2
-    village = Organisation.objects.get(code="tinyC002T02V003")
+    village = Organisation.objects.get(code="b1C002T02V003")
     assert village.ancestor_ids() == [
-        Organisation.objects.get(code=code).pk for code in ("tinyP", "tinyC002", "tinyC002T02")
+        Organisation.objects.get(code=code).pk for code in ("b1P", "b1C002", "b1C002T02")
     ]
 
 
@@ -85,9 +85,19 @@ def test_staff_are_scoped_to_the_province_the_first_county_and_the_first_townshi
 
 
 def test_a_cap_on_scored_sessions_publishes_the_top_sessions_first_and_leaves_the_rest_without_a_scheme(db):
-    capped = bench.build("tiny", tag="cap", scored=4)
+    capped = bench.build("tiny", tag="b2", scored=4)
     published = Session.objects.filter(cycle=capped.cycle, status="published").select_related("host")
     assert sorted(s.host.depth for s in published) == [0, 1, 1, 2]
     others = Session.objects.filter(cycle=capped.cycle).exclude(pk__in=published)
     assert others.count() == 3
     assert not others.filter(scheme__isnull=False).exists()
+
+
+def test_reuse_finds_the_province_built_last_with_its_tree_cycle_sessions_and_staff(built):
+    again = bench.load_latest()
+    assert again.root.pk == built.root.pk
+    assert [n.pk for n in again.all] == [n.pk for n in built.all]
+    assert [len(n.children) for n in again.counties] == [2, 2]
+    assert again.cycle == built.cycle
+    assert set(again.sessions) == set(built.sessions)
+    assert again.staff == built.staff
