@@ -13,7 +13,8 @@ Uses DATABASE_URL (default: a temp SQLite file; PostgreSQL from `scripts/pg.sh s
    (SCORED_CODES ballots stored directly), closed and published through the services, the others still
    being prepared; 3 findings and rectification items per organisation (a notice each) in mixed states
    with deadlines around today; staff at province, county and township scope. ANALYZE on PostgreSQL.
-   Publishing costs ~0.6 s a session (the tally): --scored N (or SCORED=N) publishes at most N sessions,
+   The 150k build takes ~5 minutes on a quiet PostgreSQL, most of it publishing (~0.2 s a session, the
+   tally; 0.6–1 s on a loaded machine): --scored N (or SCORED=N) publishes at most N sessions,
    townships spread evenly, to keep a 150k run short; the table then under-states what grows with the
    published results (the dashboards), so say so next to the numbers.
 2. Times the import of the same tree (another copy with other codes, openpyxl write-only workbook) through
@@ -360,8 +361,8 @@ def score_and_publish(
 
     The others stay in preparation (no scheme yet). Ballots are stored directly as bench/seed.py does
     (one bulk insert of the marks per session); opening, closing and publishing go through the services,
-    so the snapshots and their digests are the real ones. About 0.6 s a session on PostgreSQL, most of it
-    the tally: the whole 150k province's ~1,200 takes ~12 minutes, hence `scored`.
+    so the snapshots and their digests are the real ones. About 0.2 s a session on a quiet PostgreSQL
+    (0.6–1 s on a loaded machine), most of it the tally: the 150k province's 1,226 take 4.5 minutes.
     """
     top = [province.root, *province.counties]
     towns = [t for i, t in enumerate(province.townships) if i % 4 != 3]
