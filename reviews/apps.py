@@ -23,5 +23,7 @@ class ReviewsConfig(AppConfig):
 
         from django.conf import settings
 
+        from reviews.orgs import jobs  # noqa: F401  (registers the import's check and apply jobs)
+
         for module in settings.JOBS_EXTRA_MODULES:  # more job kinds (tests register theirs so)
             import_module(module)
