@@ -402,3 +402,34 @@ def test_staff_without_the_add_permission_are_refused(world, client, django_user
     assert client.get(reverse(TEMPLATE)).status_code == 403
     assert client.post(reverse(CONFIRM), {"token": ""}).status_code == 403
     assert client.get(reverse(CHECK, args=[uuid.uuid4()])).status_code == 403
+
+
+def test_a_check_whose_upload_is_gone_fails_with_a_message_and_leads_back_to_the_upload(
+    world, client, media, run_jobs
+):
+    client.force_login(world.county_staff)
+    upload(client, workbook(NEW_TOWN))
+    job = Job.objects.get()
+    (media / f"{job.params['token']}.xlsx").unlink()  # e.g. removed by hand from the shared volume
+
+    run_jobs()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "unknown or has expired" in job.error
+    assert client.get(reverse(CHECK, args=[job.pk])).url == reverse("jobs:detail", args=[job.pk])
+    again = client.post(reverse("jobs:retry", args=[job.pk]))
+    assert again.url == reverse(UPLOAD) and Job.objects.count() == 1
+
+
+def test_once_the_check_result_is_deleted_its_preview_is_gone_too(world, client, run_jobs):
+    client.force_login(world.county_staff)
+    job, _ = checked(client, run_jobs, workbook(NEW_TOWN))
+    jobs_services.job_result_delete(job=job)  # results are kept for JOB_RESULT_HOURS
+
+    page = client.get(reverse("jobs:detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert reverse(CHECK, args=[job.pk]) not in page and "The file has been deleted" in page
+    response = client.get(reverse(CHECK, args=[job.pk]))
+    assert response.url == reverse(UPLOAD)
+    assert any("unknown or has expired" in text for text in texts(response))
+    assert confirm(client, job.params["token"]).url == reverse(UPLOAD)
+    assert not Job.objects.filter(kind=IMPORT_APPLY).exists()
