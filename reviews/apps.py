@@ -24,7 +24,8 @@ class ReviewsConfig(AppConfig):
 
         from django.conf import settings
 
-        from reviews.rectification import jobs  # noqa: F401  (registers the ledger job)
+        from reviews.orgs import jobs as orgs_jobs  # noqa: F401  (the import's check and apply jobs)
+        from reviews.rectification import jobs as rectification_jobs  # noqa: F401  (ledger, notices)
 
         for module in settings.JOBS_EXTRA_MODULES:  # more job kinds (tests register theirs so)
             import_module(module)

@@ -37,6 +37,10 @@ class JobKind:
     # A link back to where the job was started (e.g. the codes page), with its label (lazily translated).
     back_url: Callable[[Any], str] | None = None
     back_label: str = ""
+    # A kind whose result is a page rather than a file (an import's check): where its button leads once
+    # done, with its label (lazily translated); the job page then offers it instead of the download.
+    result_url: Callable[[Any], str] | None = None
+    result_label: str = ""
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -52,6 +56,8 @@ def register(
     retry_url: Callable[[Any], str] | None = None,
     back_url: Callable[[Any], str] | None = None,
     back_label: str = "",
+    result_url: Callable[[Any], str] | None = None,
+    result_label: str = "",
 ) -> JobKind:
     job_kind = JobKind(
         kind=kind,
@@ -62,6 +68,8 @@ def register(
         retry_url=retry_url,
         back_url=back_url,
         back_label=back_label,
+        result_url=result_url,
+        result_label=result_label,
     )
     _KINDS[kind] = job_kind
     return job_kind

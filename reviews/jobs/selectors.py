@@ -37,6 +37,9 @@ class JobState:
     done: int
     total: int
     phase: str
+    # Done, of a kind whose result is a page: the button to it instead of the download.
+    result_url: str = ""
+    result_label: str = ""
 
     @property
     def percent(self) -> int:
@@ -57,7 +60,21 @@ def job_state(job: Job) -> JobState:
             done, total, phase = current.get("done", 0), current.get("total", 0), current.get("phase", "")
     if not phase:
         phase = _phase_line(job, done, total)
-    return JobState(job=job, title=job_title(job), status=job.status, done=done, total=total, phase=phase)
+    result_url = result_label = ""
+    job_kind = kind_of(job.kind)
+    if job.status == JobStatus.DONE and job.result and job_kind is not None and job_kind.result_url:
+        result_url = job_kind.result_url(job)
+        result_label = str(job_kind.result_label or _("Open the result"))
+    return JobState(
+        job=job,
+        title=job_title(job),
+        status=job.status,
+        done=done,
+        total=total,
+        phase=phase,
+        result_url=result_url,
+        result_label=result_label,
+    )
 
 
 def _phase_line(job: Job, done: int, total: int) -> str:

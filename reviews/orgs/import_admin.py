@@ -1,45 +1,48 @@
-"""The organisation admin's Excel import: upload → preview → confirm, and the template download.
+"""The organisation admin's Excel import: upload → check (a job) → preview → confirm (a job), the template.
 
-The uploaded file waits between preview and confirm under MEDIA_ROOT/imports/<uuid>.xlsx; the token
-lives in the uploader's session. Confirming runs `import_apply`, which reads the file once more, checks it
-against the database as it is then and writes it in one transaction. The import's summary workbook is
-offered for download from the success message, to the staff whose scope holds what the import touched.
+The upload is kept under MEDIA_ROOT/imports/<token>.xlsx (the shared volume) and checked by a background
+job (reviews/orgs/jobs.py) whose page shows the rows checked; its button leads to the check view, which
+shows the preview (or the problems) rendered by the worker. Confirming starts the apply job, which checks
+the file once more against the database as it is then, writes it in one transaction (rows written on its
+page) and offers the summary workbook of every change as its file. Closing the browser stops neither:
+「我的任务」 finds them again. The import's summary also downloads from its audit entry (summary_view),
+for the staff whose scope holds what the import touched.
 """
-
-import time
-import uuid
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.urls import path
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from reviews.audit.models import AuditEvent
 from reviews.downloads import attachment_response
+from reviews.jobs import services as jobs
+from reviews.jobs.models import Job, JobStatus
 from reviews.orgs.imports import (
     TEMPLATE_FILENAME,
     XLSX_CONTENT_TYPE,
-    ImportPlan,
-    ImportRejected,
     build_template_workbook,
-    import_apply,
-    parse_workbook,
     summary_storage,
 )
-from reviews.scope import can_manage
+from reviews.orgs.jobs import (
+    IMPORT_APPLY,
+    IMPORT_CHECK,
+    expired_message,
+    read_check_result,
+    upload_path,
+    upload_store,
+)
+from reviews.scope import can_manage, ensure_may_write
 
-SESSION_KEY = "reviews_organisation_import"
-TOKEN_MAX_AGE = 24 * 3600  # seconds a previewed file waits for its confirmation
-SHOWN_ROWS = 500  # rows per table on the preview and error pages
 UPLOAD_TEMPLATE = "admin/reviews/organisation/import.html"
 PREVIEW_TEMPLATE = "admin/reviews/organisation/import_preview.html"
 
@@ -68,6 +71,9 @@ def import_urls(model_admin) -> list:
     extra = {"model_admin": model_admin}
     return [
         path("import/", wrap(upload_view), extra, name="reviews_organisation_import"),
+        path(
+            "import/check/<uuid:job_id>/", wrap(check_view), extra, name="reviews_organisation_import_check"
+        ),
         path("import/confirm/", wrap(confirm_view), extra, name="reviews_organisation_import_confirm"),
         path("import/template/", wrap(template_view), name="reviews_organisation_import_template"),
         path(
@@ -92,83 +98,96 @@ def _context(request: HttpRequest, model_admin, **extra) -> dict:
     }
 
 
-def _upload_page(request: HttpRequest, model_admin, form: ImportForm, plan: ImportPlan | None = None):
-    problems = plan.problems if plan else []
+def _upload_page(request: HttpRequest, model_admin, form: ImportForm, result: dict | None = None):
+    """The upload form, with the problems of a checked file above it."""
     context = _context(
         request,
         model_admin,
         form=form,
-        problems=problems[:SHOWN_ROWS],
-        hidden=max(len(problems) - SHOWN_ROWS, 0),
+        problems=result["problems"] if result else [],
+        problems_html=mark_safe(result["html"]) if result else "",  # rendered by the check job's template
     )
     return TemplateResponse(request, UPLOAD_TEMPLATE, context)
 
 
 def upload_view(request: HttpRequest, *, model_admin) -> HttpResponse:
+    """Keep the file and start its check; the job page shows the rows checked."""
     _ensure_permission(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
         return _upload_page(request, model_admin, form)
-    data = b"".join(form.cleaned_data["file"].chunks())
-    plan = parse_workbook(data, actor=request.user)
-    if not plan.is_valid:
-        return _upload_page(request, model_admin, ImportForm(), plan)
-    request.session[SESSION_KEY] = _store(data)
-    tables = {
-        name: (rows[:SHOWN_ROWS], max(len(rows) - SHOWN_ROWS, 0))
-        for name, rows in (
-            ("creates", plan.to_create),
-            ("updates", plan.to_update),
-            ("appointments", plan.to_appoint + plan.secretary_updates),
-        )
-    }
+    ensure_may_write(request.user)
+    token = upload_store(b"".join(form.cleaned_data["file"].chunks()))
+    job = jobs.job_start(
+        kind=IMPORT_CHECK,
+        actor=request.user,
+        organisation=None,
+        params={"token": token, "language": get_language() or settings.LANGUAGE_CODE},
+    )
+    return redirect("jobs:detail", job.pk)
+
+
+def _own_job(request: HttpRequest, kind: str, **lookup) -> Job | None:
+    return Job.objects.filter(kind=kind, created_by=request.user, **lookup).first()
+
+
+def check_view(request: HttpRequest, job_id, *, model_admin) -> HttpResponse:
+    """The check's outcome: the preview with the confirm form, or the upload form with the problems."""
+    _ensure_permission(request)
+    job = _own_job(request, IMPORT_CHECK, pk=job_id)
+    if job is None:
+        raise Http404
+    if job.status != JobStatus.DONE:
+        return redirect("jobs:detail", job.pk)
+    result = read_check_result(job)
+    if result is None:
+        messages.error(request, expired_message())
+        return redirect("admin:reviews_organisation_import")
+    if not result["valid"]:
+        return _upload_page(request, model_admin, ImportForm(), result)
+    token = result["token"] if result["token"] and upload_path(result["token"]) else ""
     context = _context(
         request,
         model_admin,
-        plan=plan,
-        counts=plan.counts(),
-        tables=tables,
-        token=request.session[SESSION_KEY],
+        job=job,
+        counts=result["counts"],
+        has_changes=result["has_changes"],
+        token=token,
+        expired=result["has_changes"] and not token,
+        tables_html=mark_safe(result["html"]),  # rendered by the check job's template
     )
     return TemplateResponse(request, PREVIEW_TEMPLATE, context)
 
 
 @require_POST
 def confirm_view(request: HttpRequest, *, model_admin) -> HttpResponse:
+    """Start the apply job of a checked file, once: a second confirmation leads to the first job."""
     _ensure_permission(request)
-    stored = _stored(request, request.POST.get("token", ""))
-    if stored is None:
-        messages.error(request, _("This import is unknown or has expired; please upload the file again."))
-        return redirect("admin:reviews_organisation_import")
-    try:
-        summary = import_apply(stored, actor=request.user)
-    except ImportRejected as rejected:
-        messages.error(
-            request,
-            _("The data changed since the preview and the file no longer passes; nothing was imported."),
+    ensure_may_write(request.user)
+    token = request.POST.get("token", "")
+    with transaction.atomic():
+        check = (
+            Job.objects.select_for_update()
+            .filter(kind=IMPORT_CHECK, created_by=request.user, status=JobStatus.DONE, params__token=token)
+            .first()
+            if token
+            else None
         )
-        return _upload_page(request, model_admin, ImportForm(), rejected.plan)
-    except (ValueError, ValidationError, PermissionDenied) as error:
-        messages.error(
-            request, _("Nothing was imported: %(error)s") % {"error": "; ".join(_messages_of(error))}
+        started = _own_job(request, IMPORT_APPLY, params__token=token) if check is not None else None
+        if started is not None:
+            messages.warning(request, _("This import has already been confirmed; here is its progress."))
+            return redirect("jobs:detail", started.pk)
+        result = read_check_result(check) if check is not None else None
+        if result is None or not result["has_changes"] or upload_path(token) is None:
+            messages.error(request, expired_message())
+            return redirect("admin:reviews_organisation_import")
+        job = jobs.job_start(
+            kind=IMPORT_APPLY,
+            actor=request.user,
+            organisation=None,
+            params={"token": token, "check": str(check.pk), "language": check.params.get("language", "")},
         )
-        return redirect("admin:reviews_organisation_import")
-    finally:
-        stored.unlink(missing_ok=True)
-        request.session.pop(SESSION_KEY, None)
-    if summary.event_id is None:
-        messages.success(request, _("Import finished. %(summary)s") % {"summary": summary})
-    else:
-        messages.success(
-            request,
-            format_html(
-                '{} <a href="{}">{}</a>',
-                _("Import finished. %(summary)s") % {"summary": summary},
-                reverse("admin:reviews_organisation_import_summary", args=[summary.event_id]),
-                _("Download the summary of every change (Excel)"),
-            ),
-        )
-    return redirect("admin:reviews_organisation_changelist")
+    return redirect("jobs:detail", job.pk)
 
 
 def summary_view(request: HttpRequest, event_id: int) -> HttpResponse:
@@ -196,40 +215,3 @@ def template_view(request: HttpRequest) -> HttpResponse:
     return attachment_response(
         TEMPLATE_FILENAME, XLSX_CONTENT_TYPE, build_template_workbook(), fallback="import-template.xlsx"
     )
-
-
-def _messages_of(error: Exception) -> list[str]:
-    return error.messages if isinstance(error, ValidationError) else [str(error)]
-
-
-def _folder() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _store(data: bytes) -> str:
-    """Keep the previewed file for its confirmation; forget files whose preview was never confirmed."""
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.xlsx"):
-        if time.time() - old.stat().st_mtime > TOKEN_MAX_AGE:
-            old.unlink(missing_ok=True)
-    token = str(uuid.uuid4())
-    (folder / f"{token}.xlsx").write_bytes(data)
-    return token
-
-
-def _stored(request: HttpRequest, token: str) -> Path | None:
-    """The file of this session's preview, if the token is that one and the file is still there and fresh."""
-    try:
-        token = str(uuid.UUID(token))
-    except ValueError:
-        return None
-    if token != request.session.get(SESSION_KEY):
-        return None
-    stored = _folder() / f"{token}.xlsx"
-    if not stored.is_file():
-        return None
-    if time.time() - stored.stat().st_mtime > TOKEN_MAX_AGE:
-        stored.unlink(missing_ok=True)
-        return None
-    return stored

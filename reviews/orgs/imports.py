@@ -1063,8 +1063,9 @@ def summary_storage():
     return private_storage()
 
 
-def import_apply(file, *, actor, progress=None) -> ImportSummary:
-    """Check the file again and write it, all or nothing, in one transaction; `progress` counts rows written.
+def import_apply(file, *, actor, progress=None, check_progress=None) -> ImportSummary:
+    """Check the file again and write it, all or nothing, in one transaction; `progress` counts rows written
+    (`check_progress`, if given, the rows checked again before).
 
     Raises ImportRejected when the file does not pass the checks against the database as it is now,
     PermissionDenied for an account that may not write.
@@ -1074,7 +1075,7 @@ def import_apply(file, *, actor, progress=None) -> ImportSummary:
     stored = ""
     try:
         with transaction.atomic():
-            plan = import_check(file, actor=actor, lock=True)
+            plan = import_check(file, actor=actor, lock=True, progress=check_progress)
             if plan.problems:
                 raise ImportRejected(plan)
             summary = ImportSummary()
