@@ -31,9 +31,10 @@ class CountedList:
     def __len__(self) -> int:
         return self.total
 
-    def __getitem__(self, index: slice) -> list:
+    def bounds(self, index: slice) -> tuple[int, int]:
         if not isinstance(index, slice) or index.step not in (None, 1):
             raise TypeError("A counted list is read a page (a slice) at a time.")
-        start = index.start or 0
-        stop = min(index.stop if index.stop is not None else self.total, self.total)
-        return page_rows(self.items, start, stop)
+        return index.start or 0, min(index.stop if index.stop is not None else self.total, self.total)
+
+    def __getitem__(self, index: slice) -> list:
+        return page_rows(self.items, *self.bounds(index))

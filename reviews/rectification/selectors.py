@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from reviews.orgs.models import Organisation, Sector
-from reviews.paging import page_rows
+from reviews.paging import CountedList, page_rows
 from reviews.rectification.models import (
     OWING_STATUSES,
     FollowUpOutcome,
@@ -429,26 +429,19 @@ def item_counts(items: QuerySet, today: datetime.date) -> ItemCounts:
 ITEM_ORDER = ("deadline", "organisation__path", "notice_id", "number")
 
 
-class OverdueFirst:
+class OverdueFirst(CountedList):
     """The items, overdue ones first, then by deadline, tree and notice: what `Paginator` needs (a known
     count and slicing), without sorting every item by a computed rank. Each part is read in the index's
     deadline order and only as far as the page: at most two queries a page, none for the count."""
 
     def __init__(self, items: QuerySet, today: datetime.date, *, total: int, overdue: int) -> None:
+        super().__init__(items, total)
         self.overdue_part = items.overdue(today).order_by(*ITEM_ORDER)
         self.rest = items.not_overdue(today).order_by(*ITEM_ORDER)
-        self.total, self.overdue_count = total, overdue
-
-    def count(self) -> int:
-        return self.total
-
-    def __len__(self) -> int:
-        return self.total
+        self.overdue_count = overdue
 
     def __getitem__(self, index: slice) -> list:
-        if not isinstance(index, slice) or index.step not in (None, 1):
-            raise TypeError("OverdueFirst is read a page (a slice) at a time.")
-        start, stop = index.start or 0, min(index.stop if index.stop is not None else self.total, self.total)
+        start, stop = self.bounds(index)
         rows: list = []
         if start < self.overdue_count:
             rows += page_rows(self.overdue_part, start, min(stop, self.overdue_count))
