@@ -238,3 +238,56 @@ def delete_job_results() -> None:
 
     for job in Job.objects.exclude(result=""):
         job.result.storage.delete(job.result.name)
+
+
+# Chromium through Playwright's sync API (no pytest-playwright): Debian's /usr/bin/chromium, no download.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN", "device_scale_factor": 2}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open a page in a fresh context (own cookies and localStorage); phone-sized unless told otherwise.
+
+    Every page fails its test if Chromium reports a Content-Security-Policy violation (shuzhi/csp.py).
+    """
+    contexts = []
+    violations = []
+
+    def open_page(**options):
+        context = browser.new_context(**{**PHONE, **options})
+        context.set_default_timeout(5000)
+        contexts.append(context)
+        opened = context.new_page()
+        opened.on(
+            "console",
+            lambda message: (
+                violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return opened
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert violations == [], violations

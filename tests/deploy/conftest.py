@@ -46,6 +46,3 @@ def app_servers(transactional_db, server_key, static_root, tmp_path):
     with AppServers(database_url_of_tests(), shared, static_root) as servers:
         servers.shared = shared
         yield servers
-
-
-from tests.browser.conftest import browser, new_page  # noqa: E402, F401  (Chromium for the production run)

@@ -94,14 +94,15 @@ def test_typed_guesses_are_throttled_after_the_allowance(client, scored):
         response = client.post(reverse("vote:entry"), {"code": scored.leader_codes[0].short_code})
     assert response.status_code == 429
     assert not [q for q in queries if "scoring_credential" in q["sql"]]
-    assert _too_many(10) in _html(response)
+    assert any(_too_many(m) in _html(response) for m in (9, 10))  # 9 if the 40 guesses took over a minute
 
 
 def test_failed_lookups_on_the_ballot_url_count_too_but_a_valid_qr_code_still_opens(client, scored):
     for i in range(throttle.GUESS_ALLOWANCE):
         assert client.get(_url("ballot", f"WRONGCODE{i}")).status_code == 404
     response = client.get(_url("ballot", scored.leader_codes[0].short_code))
-    assert response.status_code == 429 and _too_many(10) in _html(response)
+    # Minutes until the first guess ages out of the 10-minute window: 9 if the 40 took over a minute.
+    assert response.status_code == 429 and any(_too_many(m) in _html(response) for m in (9, 10))
     assert "<form" not in _html(response)
     response = client.get(_url("ballot", scored.leader_codes[0].token))
     assert response.status_code == 200 and "<form" in _html(response)
