@@ -15,6 +15,18 @@ Progress = Callable[..., None]
 Runner = Callable[[Any, Progress, IO[bytes]], tuple[str, str, bytes | None]]
 
 
+def job_cycle(job):
+    """The cycle a job's parameters name, for a runner whose creator still exists; else the job is refused."""
+    from django.utils.translation import gettext as _
+
+    from reviews.cycles.models import Cycle
+
+    cycle = Cycle.objects.filter(pk=job.params.get("cycle")).first()
+    if cycle is None or job.created_by is None:
+        raise JobRefused(_("This cycle no longer exists."))
+    return cycle
+
+
 class JobRefused(Exception):
     """A runner's refusal: the job fails with this message, shown to its creator."""
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from reviews.cycles.models import Cycle, Session
 from reviews.handover import documents as documents_handover
-from reviews.jobs.registry import JobRefused, register
+from reviews.jobs.registry import JobRefused, job_cycle, register
 from reviews.rectification import exports
 from reviews.rectification import services as services_rectification
 from reviews.rectification.forms import ItemFilterForm
@@ -31,9 +31,7 @@ def filtered(user, cycle: Cycle, data: QueryDict):
 
 
 def ledger_export(job, progress, out):
-    cycle = Cycle.objects.filter(pk=job.params.get("cycle")).first()
-    if cycle is None or job.created_by is None:
-        raise JobRefused(gettext_lazy("This cycle no longer exists."))
+    cycle = job_cycle(job)
     form, in_scope, today = filtered(job.created_by, cycle, QueryDict(job.params.get("query", "")))
     items = exports.ordered(form.apply(in_scope, today), today)
     lines = exports.ledger_title_lines(cycle, form.description(), today)
@@ -74,9 +72,7 @@ def notices_refusal(count: int) -> str:
 
 
 def notices_export(job, progress, out):
-    cycle = Cycle.objects.filter(pk=job.params.get("cycle")).first()
-    if cycle is None or job.created_by is None:
-        raise JobRefused(gettext_lazy("This cycle no longer exists."))
+    cycle = job_cycle(job)
     notices = notices_in_scope(job.created_by, cycle)
     refusal = notices_refusal(notices.count())
     if refusal:

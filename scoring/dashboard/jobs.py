@@ -3,8 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from reviews.cycles.models import Cycle
-from reviews.jobs.registry import JobRefused, register
+from reviews.jobs.registry import job_cycle, register
 from reviews.rectification import selectors as review_selectors
 from reviews.rectification import services as services_rectification
 from scoring.dashboard import exports
@@ -14,9 +13,7 @@ DASHBOARD_EXPORT = "dashboard.export"
 
 
 def dashboard_export(job, progress, out):
-    cycle = Cycle.objects.filter(pk=job.params.get("cycle")).first()
-    if cycle is None or job.created_by is None:
-        raise JobRefused(gettext_lazy("This cycle no longer exists."))
+    cycle = job_cycle(job)
     user = job.created_by
     parent, roots = dashboard.subtree_roots(user)
     today = services_rectification.today()
