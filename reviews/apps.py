@@ -13,6 +13,17 @@ def _roles_after_migrate(sender, **kwargs):
     roles_ensure()
 
 
+def _tallies_after_migrate(sender, using="default", **kwargs):
+    """A migration that rebuilt a table on SQLite took its triggers along: put them back, recount."""
+    from django.db import connections
+
+    from reviews.rectification import tally
+
+    connection = connections[using]
+    if tally.TALLY in connection.introspection.table_names():
+        tally.ensure(connection)
+
+
 class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reviews"
@@ -20,6 +31,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_roles_after_migrate, dispatch_uid="reviews.roles_ensure")
+        post_migrate.connect(_tallies_after_migrate, sender=self, dispatch_uid="reviews.tallies_ensure")
         from importlib import import_module
 
         from django.conf import settings

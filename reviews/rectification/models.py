@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from reviews.cycles.models import Cycle, Session
 from reviews.findings.models import Finding, FindingSource
 from reviews.orgs.models import Organisation, Person
+from reviews.orgs.subtree import Subtree
 from reviews.uploads import private_storage
 
 # ---------------------------------------------------------------------------------------------------
@@ -174,6 +175,12 @@ class RectificationItem(models.Model):
             models.Index(fields=["cycle", "status", "deadline"], name="rectification_cycle_status"),
             # The staff list reads a page in deadline order (overdue first) without sorting the cycle.
             models.Index(fields=["cycle", "deadline"], name="rectification_cycle_deadline"),
+            # The dashboards count each organisation's overdue items from the owing ones only.
+            models.Index(
+                fields=["cycle", "deadline", "organisation"],
+                name="rectification_owing",
+                condition=Q(status__in=OWING_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +199,53 @@ class RectificationItem(models.Model):
             raise ValidationError(_("The problem belongs to another organisation."))
         if self.notice_id and self.organisation_id and self.notice.organisation_id != self.organisation_id:
             raise ValidationError(_("The notice is addressed to another organisation."))
+
+
+class RectificationTally(models.Model):
+    """One organisation's items in one cycle, counted by status: kept by database triggers on the items
+    (reviews.rectification.tally), read by the dashboards instead of the items. Path and sector are
+    the organisation's, copied so that a subtree is a range on this table."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
+    sector = models.CharField(max_length=16, blank=True)
+    items = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    in_progress = models.IntegerField(default=0)
+    submitted = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    verified = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "organisation"], name="rectification_tally_unique"),
+        ]
+        indexes = [models.Index(fields=["cycle", "path"], name="rectification_tally_path")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.items}"
+
+
+class CategoryTally(models.Model):
+    """One organisation's items of one problem category in one cycle (共性问题), kept like the above."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(ProblemCategory, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
+    items = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "organisation", "category"], name="rectification_category_tally_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "path"], name="rectification_category_path")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.category_id}: {self.items}"
 
 
 class RectificationEventKind(models.TextChoices):
@@ -289,3 +343,8 @@ class FollowUpMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.get_outcome_display()}"
+
+
+# A subtree is a range on the tallies' own path index (see reviews.orgs.subtree).
+RectificationTally._meta.get_field("path").register_lookup(Subtree)
+CategoryTally._meta.get_field("path").register_lookup(Subtree)

@@ -23,7 +23,7 @@ from reviews.cycles.models import Cycle, Session
 from reviews.orgs.levels import Level
 from reviews.orgs.models import Organisation
 from reviews.rectification import selectors as review_selectors
-from reviews.rectification.models import RectificationItem, RectificationStatus
+from reviews.rectification.models import RectificationStatus
 from reviews.scope import restrict
 from scoring import tally
 from scoring.dashboard import selectors as dashboard
@@ -125,14 +125,15 @@ def dashboard_workbook(
 ) -> bytes | None:
     """The dashboard's tables for what `user` may see; written into `out`, else returned as bytes."""
     sessions: QuerySet = restrict(Session.objects.filter(cycle=cycle), user, via="host")
-    items: QuerySet = restrict(RectificationItem.objects.filter(cycle=cycle), user, via="organisation")
+    scope = dashboard.ItemScope.of(cycle, user)
+    items: QuerySet = scope.items()
     summaries = dashboard.level_summaries(sessions)
     overview = dashboard.rectification_overview(
-        items, today, label=_("All organisations"), roots=roots, parent=parent
+        scope, today, label=_("All organisations"), roots=roots, parent=parent
     )
     overdue_count = overview.total.overdue
     n_sessions = sum(s.sessions for s in summaries)
-    n_organisations = dashboard.count_organisations(items)
+    n_organisations = overview.organisations
     reporter = _Reporter(progress, n_sessions + n_organisations + overdue_count)
 
     book = Workbook(write_only=True)
@@ -206,7 +207,7 @@ def dashboard_workbook(
         book,
         _("By organisation"),
         _("Party organisation"),
-        dashboard.iter_organisation_completion(items, today),
+        dashboard.iter_organisation_completion(scope, today),
         reporter,
     )
 
@@ -248,7 +249,7 @@ def dashboard_workbook(
         [_("Problem category"), _("Organisations"), _("Items"), _("Raised in")],
         [16, 10, 8, 80],
     )
-    for problem in dashboard.shared_problems(items, min_organisations, categories=overview.categories):
+    for problem in dashboard.shared_problems(scope, min_organisations, categories=overview.categories):
         names = "、".join(problem.organisation_names)
         if problem.more:
             names += " " + _("and %(n)s more") % {"n": problem.more}

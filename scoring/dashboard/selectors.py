@@ -26,7 +26,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -34,10 +33,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    Window,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, Substr
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +43,7 @@ from reviews.cycles.models import Cycle, Report, Session
 from reviews.orgs import levels
 from reviews.orgs.models import Organisation, Sector
 from reviews.rectification import selectors as review_selectors
+from reviews.rectification.models import CategoryTally, RectificationItem, RectificationTally
 from reviews.scope import scope_root
 from scoring import tally
 from scoring.ballots.models import Ballot
@@ -473,7 +472,59 @@ def grade_distribution(summaries: list[LevelSummary]) -> list[GradeDistribution]
 
 
 # ---------------------------------------------------------------------------------------------------
-# Rectification, aggregated by the database
+# Rectification, counted from the tallies
+
+
+NOTHING = "-none-"  # a path no organisation has: staff without a scope see nothing (reviews.scope)
+
+
+@dataclass(frozen=True)
+class ItemScope:
+    """The rectification items a dashboard counts: one cycle's, under the subtree `path` (None: all), of
+    the organisations whose name contains `search`. Counts come from the tallies the database keeps
+    (reviews.rectification.tally: a row per organisation, not per item), overdue and the item lists from
+    the items themselves."""
+
+    cycle_id: int
+    path: str | None = None
+    search: str = ""
+
+    @classmethod
+    def of(cls, cycle: Cycle, user) -> ItemScope:
+        """What `user` may see of the cycle, as reviews.scope.restrict filters it."""
+        if not user.is_authenticated:
+            return cls(cycle.pk, NOTHING)
+        root = scope_root(user)
+        return cls(cycle.pk, root.path if root is not None else None)
+
+    def searching(self, text: str) -> ItemScope:
+        return replace(self, search=(text or "").strip())
+
+    def _narrow(self, queryset: QuerySet, path: str, organisation: str) -> QuerySet:
+        if self.path is not None:
+            queryset = queryset.filter(**{f"{path}__subtree": self.path})
+        if self.search:
+            queryset = queryset.filter(
+                Q(**{f"{organisation}__name__icontains": self.search})
+                | Q(**{f"{organisation}__short_name__icontains": self.search})
+            )
+        return queryset
+
+    def items(self) -> QuerySet:
+        items = RectificationItem.objects.filter(cycle_id=self.cycle_id)
+        return self._narrow(items, "organisation__path", "organisation")
+
+    def tallies(self) -> QuerySet:
+        """A row per organisation with items."""
+        tallies = RectificationTally.objects.filter(cycle_id=self.cycle_id, items__gt=0)
+        return self._narrow(tallies, "path", "organisation")
+
+    def category_tallies(self) -> QuerySet:
+        tallies = CategoryTally.objects.filter(cycle_id=self.cycle_id, items__gt=0)
+        return self._narrow(tallies, "path", "organisation")
+
+
+_COUNTS = ("items", "pending", "in_progress", "submitted", "returned", "verified")
 
 
 @dataclass(frozen=True)
@@ -482,15 +533,63 @@ class RectificationOverview:
     sectors: list[review_selectors.Completion]
     subtrees: list[review_selectors.Completion] = field(default_factory=list)
     categories: list[dict] = field(default_factory=list)  # per problem category: organisations, items
+    organisations: int = 0  # with items in the scope
 
 
-def _sum_rows(rows: list[dict]) -> dict:
-    keys = list(review_selectors._counts(datetime.date.min))
-    return {k: sum(row[k] for row in rows) for k in keys}
+def _tallies_with_overdue(scope: ItemScope, today: datetime.date) -> tuple[str, list]:
+    """FROM-clause SQL: the scope's tallies `t`, each with `od.n`, its organisation's overdue items
+    (owing and past the deadline: read from the partial index of owing items, only for the tallies'
+    organisations), NULL when none."""
+    tallies, tally_params = (
+        scope.tallies()
+        .order_by()
+        .values("organisation_id", "path", "sector", *_COUNTS)
+        .query.sql_with_params()
+    )
+    overdue, overdue_params = (
+        RectificationItem.objects.filter(cycle_id=scope.cycle_id)
+        .overdue(today)
+        .filter(organisation_id__in=scope.tallies().values("organisation_id"))
+        .order_by()
+        .values("organisation_id")
+        .annotate(n=Count("id"))
+        .query.sql_with_params()
+    )
+    sql = f"({tallies}) AS t LEFT JOIN ({overdue}) AS od ON od.organisation_id = t.organisation_id"
+    return sql, [*tally_params, *overdue_params]
+
+
+def _completion(values: list, **fields) -> review_selectors.Completion:
+    """A Completion from (items, pending, in_progress, submitted, returned, verified, overdue)."""
+    items, pending, in_progress, submitted, returned, verified, overdue = (int(v or 0) for v in values)
+    return review_selectors.Completion(
+        items=items,
+        pending=pending,
+        in_progress=in_progress,
+        submitted=submitted,
+        returned=returned,
+        verified=verified,
+        overdue=overdue,
+        **fields,
+    )
+
+
+def _summed(groups: list[list]) -> list[int]:
+    return [sum(column) for column in zip(*groups, strict=True)] if groups else [0] * 7
+
+
+def category_counts(scope: ItemScope) -> list[dict]:
+    """Per problem category: the organisations with an item of it and its items (one query)."""
+    return list(
+        scope.category_tallies()
+        .order_by()
+        .values("category_id", "category__name", "category__order")
+        .annotate(n_organisations=Count("id"), n_items=Sum("items"))
+    )
 
 
 def rectification_overview(
-    items: QuerySet,
+    scope: ItemScope,
     today: datetime.date,
     label: str = "",
     *,
@@ -498,189 +597,153 @@ def rectification_overview(
     parent: Organisation | None = None,
 ) -> RectificationOverview:
     """The total, the sectors, the roll-up per subtree (each root, e.g. a province's counties, with
-    everything under it, then the parent's own items when it has any) and the organisations and items
-    per problem category (for the shared problems): one GROUP BY sector, path prefix and category, the
-    prefix as long as the roots' paths (paths are fixed-width, "/00000001/00000005/"), so the items
-    are read once."""
+    everything under it, then the parent's own items when it has any), the organisations with items and
+    the counts per problem category: one GROUP BY sector and path prefix over the tallies (the prefix
+    as long as the roots' paths: paths are fixed-width, "/00000001/00000005/"), one over the category
+    tallies."""
     roots = roots or []
     width = len(roots[0].path) if roots else 1
-    # Per organisation and category first, then summed: cheaper than COUNT(DISTINCT organisation_id),
-    # which sorts every group (0.18 s against 0.3 s at 45,000 items on PostgreSQL).
-    groups = ["organisation__sector", "prefix", "category_id", "category__name", "category__order"]
-    counts = list(review_selectors._counts(today))
-    inner, params = (
-        items.order_by()
-        .annotate(prefix=Substr("organisation__path", 1, width))
-        .values("organisation_id", *groups)
-        .annotate(**review_selectors._counts(today))
-        .query.sql_with_params()
-    )
-    quoted = ", ".join(f'"{name}"' for name in groups)
-    sums = ", ".join(f'SUM("{name}")' for name in counts)
+    source, params = _tallies_with_overdue(scope, today)
+    sums = ", ".join(f"SUM(t.{name})" for name in _COUNTS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {quoted}, {sums}, COUNT(*) FROM ({inner}) AS per_organisation GROUP BY {quoted}", params
+            f"SELECT t.sector, SUBSTR(t.path, 1, %s) AS prefix, {sums}, SUM(COALESCE(od.n, 0)), COUNT(*) "
+            f"FROM {source} GROUP BY t.sector, SUBSTR(t.path, 1, %s)",
+            [width, *params, width],
         )
-        rows = [
-            dict(
-                zip(
-                    [*groups, *counts, "n_organisations"], [*row[:5], *(int(n) for n in row[5:])], strict=True
-                )
-            )
-            for row in cursor.fetchall()
-        ]
-    by_sector: dict[str, list[dict]] = {}
-    by_prefix: dict[str, list[dict]] = {}
-    by_category: dict[int, list[dict]] = {}
-    for row in rows:
-        by_sector.setdefault(row["organisation__sector"], []).append(row)
-        by_prefix.setdefault(row["prefix"], []).append(row)
-        if row["category_id"] is not None:
-            by_category.setdefault(row["category_id"], []).append(row)
+        rows = cursor.fetchall()
+    by_sector: dict[str, list[list]] = {}
+    by_prefix: dict[str, list[list]] = {}
+    for sector, prefix, *figures, _organisations in rows:
+        by_sector.setdefault(sector, []).append(figures)
+        by_prefix.setdefault(prefix, []).append(figures)
     order = {value: i for i, value in enumerate(Sector.values)}
     sectors = sorted(
         (
-            review_selectors._completion(
-                _sum_rows(group), key=sector, label=review_selectors.sector_label(sector), sector=sector
+            _completion(
+                _summed(group), key=sector, label=review_selectors.sector_label(sector), sector=sector
             )
             for sector, group in by_sector.items()
         ),
         key=lambda r: order.get(r.key, len(order)),
     )
-    subtrees = []
-    for root in roots:
-        group = by_prefix.get(root.path)
-        completion = (
-            review_selectors._completion(_sum_rows(group)) if group else review_selectors.Completion()
-        )
-        subtrees.append(replace(completion, key=root.pk, label=root.name, path=root.path))
+    subtrees = [
+        _completion(_summed(by_prefix.get(root.path, [])), key=root.pk, label=root.name, path=root.path)
+        for root in roots
+    ]
     if roots and parent is not None and (own := by_prefix.get(parent.path)):
         subtrees.append(
-            review_selectors._completion(
-                _sum_rows(own),
+            _completion(
+                _summed(own),
                 key=parent.pk,
                 label=_("%(name)s itself") % {"name": parent.name},
                 path=parent.path,
             )
         )
-    # An organisation has one sector and one prefix, so its distinct count adds up across them (not
-    # across categories: the number of organisations with items comes with the organisation page).
-    categories = [
-        {
-            "category_id": category_id,
-            "category__name": group[0]["category__name"],
-            "category__order": group[0]["category__order"],
-            "n_organisations": sum(row["n_organisations"] for row in group),
-            "n_items": sum(row["n_items"] for row in group),
-        }
-        for category_id, group in by_category.items()
-    ]
     return RectificationOverview(
         total=review_selectors.total_of(sectors, label=label),
         sectors=sectors,
         subtrees=subtrees,
-        categories=categories,
+        categories=category_counts(scope),
+        organisations=sum(row[-1] for row in rows),
     )
 
 
 def completion_by_subtree(
-    items: QuerySet,
+    scope: ItemScope,
     roots: list[Organisation],
     today: datetime.date,
     *,
     parent: Organisation | None = None,
 ) -> list[review_selectors.Completion]:
     """Each root with everything under it, and the parent's own items (see rectification_overview)."""
-    return rectification_overview(items, today, roots=roots, parent=parent).subtrees
+    return rectification_overview(scope, today, roots=roots, parent=parent).subtrees
 
 
-def search_organisations(items: QuerySet, text: str) -> QuerySet:
-    text = (text or "").strip()
-    if not text:
-        return items
-    return items.filter(Q(organisation__name__icontains=text) | Q(organisation__short_name__icontains=text))
-
-
-def _organisation_values(items: QuerySet, today: datetime.date) -> QuerySet:
-    return (
-        items.order_by()
-        .values("organisation_id", "organisation__name", "organisation__path", "organisation__sector")
-        .annotate(**review_selectors._counts(today))
-        .annotate(rate=Cast("n_verified", FloatField()) / Cast("n_items", FloatField()))
-        .order_by("-n_overdue", "rate", "organisation__path")
+def _organisations_sql(
+    scope: ItemScope, today: datetime.date, limit: int | None = None, offset: int = 0
+) -> tuple[str, list]:
+    """The organisation rows in the dashboards' order: overdue ones first (most overdue items first),
+    then the lowest completion rate, then tree order; the page first, then the names of its rows."""
+    source, params = _tallies_with_overdue(scope, today)
+    counts = ", ".join(f"t.{name}" for name in _COUNTS)
+    page = ""
+    if limit is not None:
+        page = " LIMIT %s OFFSET %s"
+        params = [*params, limit, offset]
+    organisations = Organisation._meta.db_table
+    sql = (
+        "SELECT p.organisation_id, o.name, p.path, p.sector, "
+        + ", ".join(f"p.{name}" for name in _COUNTS)
+        + ", p.overdue FROM ("
+        f"SELECT t.organisation_id, t.path, t.sector, {counts}, COALESCE(od.n, 0) AS overdue, "
+        f"CAST(t.verified AS DOUBLE PRECISION) / t.items AS rate FROM {source} "
+        f"ORDER BY overdue DESC, rate, t.path{page}) AS p "
+        f"JOIN {organisations} o ON o.id = p.organisation_id ORDER BY p.overdue DESC, p.rate, p.path"
     )
+    return sql, params
 
 
-def _organisation_completion(row: dict) -> review_selectors.Completion:
-    return review_selectors._completion(
-        row,
-        key=row["organisation_id"],
-        label=row["organisation__name"],
-        path=row["organisation__path"],
-        sector=row["organisation__sector"],
-    )
+def _organisation_completion(row: tuple) -> review_selectors.Completion:
+    organisation_id, name, path, sector, *figures = row
+    return _completion(figures, key=organisation_id, label=name, path=path, sector=sector)
 
 
 def completion_by_organisation(
-    items: QuerySet, today: datetime.date, *, offset: int = 0, limit: int = PAGE_SIZE
+    scope: ItemScope, today: datetime.date, *, offset: int = 0, limit: int = PAGE_SIZE
 ) -> list[review_selectors.Completion]:
     """One page of organisation rows (one query), ordered as reviews.rectification.selectors orders them
-    all: overdue ones first (most overdue items first), then the lowest completion rate, then tree order.
-    The rate is compared as a float: two different fractions of at most a few thousand items never
+    all. The rate is compared as a float: two different fractions of at most a few thousand items never
     round to the same double, equal ones always do."""
-    rows = _organisation_values(items, today)[offset : offset + limit]
-    return [_organisation_completion(row) for row in rows]
+    sql, params = _organisations_sql(scope, today, limit=limit, offset=offset)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_organisation_completion(row) for row in cursor.fetchall()]
 
 
 def iter_organisation_completion(
-    items: QuerySet, today: datetime.date, chunk_size: int = 2000
+    scope: ItemScope, today: datetime.date, chunk_size: int = 2000
 ) -> Iterator[review_selectors.Completion]:
     """Every organisation row in the same order, streamed (a server-side cursor on PostgreSQL)."""
-    for row in _organisation_values(items, today).iterator(chunk_size=chunk_size):
-        yield _organisation_completion(row)
+    sql, params = _organisations_sql(scope, today)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size):
+            for row in rows:
+                yield _organisation_completion(row)
 
 
 def organisation_page(
-    items: QuerySet, today: datetime.date, number: int, size: int = PAGE_SIZE
+    scope: ItemScope, today: datetime.date, number: int, size: int = PAGE_SIZE, *, count: int | None = None
 ) -> tuple[list[review_selectors.Completion], PageOf]:
-    """One page of organisation rows and where it sits: one query (the number of organisations with
-    items is counted by a window over the groups); a page past the end falls back to the last page."""
-    number = max(number, 1)
-    rows = list(
-        _organisation_values(items, today).annotate(n_rows=Window(Count("*")))[
-            (number - 1) * size : number * size
-        ]
-    )
-    if rows:
-        return [_organisation_completion(row) for row in rows], PageOf.of(number, size, rows[0]["n_rows"])
-    count = count_organisations(items)
-    if not count or number == 1:
-        return [], PageOf.of(1, size, count)
-    page = PageOf.of(number, size, count)
-    return completion_by_organisation(items, today, offset=page.offset, limit=size), page
+    """One page of organisation rows and where it sits; a page past the end falls back to the last
+    page. `count`: the organisations with items when already known (the overview's), else counted."""
+    if count is None:
+        count = count_organisations(scope)
+    page = PageOf.of(max(number, 1), size, count)
+    if not count:
+        return [], page
+    return completion_by_organisation(scope, today, offset=page.offset, limit=size), page
 
 
-def count_organisations(items: QuerySet) -> int:
-    return items.order_by().values("organisation_id").distinct().count()
+def count_organisations(scope: ItemScope) -> int:
+    return scope.tallies().count()
 
 
 def shared_problems(
-    items: QuerySet,
+    scope: ItemScope,
     min_organisations: int = review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS,
     names: int = review_selectors.SHARED_PROBLEM_NAMES,
     *,
     categories: list[dict] | None = None,
 ) -> list[review_selectors.SharedProblem]:
-    """As reviews.rectification.selectors.shared_problems, but the few names per category are found by
-    walking the tree in path order, not by reading every (category, organisation) pair. `categories`:
-    the counts per category already read (RectificationOverview.categories), else one more query."""
+    """As reviews.rectification.selectors.shared_problems, but counted from the category tallies, and
+    the few names per category found by walking the tree in path order, not by reading every
+    (category, organisation) pair. `categories`: the counts already read (the overview's), else one
+    more query."""
     if categories is None:
-        categories = list(
-            items.filter(category__isnull=False)
-            .order_by()
-            .values("category_id", "category__name", "category__order")
-            .annotate(n_organisations=Count("organisation_id", distinct=True), n_items=Count("id"))
-        )
+        categories = category_counts(scope)
+    items = scope.items()
     heads = [c for c in categories if c["n_organisations"] >= max(1, min_organisations)]
     if not heads:
         return []
@@ -713,7 +776,7 @@ def shared_problems(
             category_id=h["category_id"],
             category=h["category__name"],
             organisations=h["n_organisations"],
-            items=h["n_items"],
+            items=int(h["n_items"]),
             organisation_names=listed.get(h["category_id"], []),
         )
         for h in heads

@@ -25,7 +25,6 @@ from reviews.orgs import levels
 from reviews.orgs.models import Appointment, Organisation
 from reviews.rectification import selectors as review_selectors
 from reviews.rectification import services as services_rectification
-from reviews.rectification.models import RectificationItem
 from reviews.scope import can_manage, get_visible_or_404, restrict, scope_root, staff_required
 from scoring.dashboard import jobs
 from scoring.dashboard import selectors as dashboard
@@ -99,20 +98,25 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
     )
     rows = dashboard.session_rows(found, offset=session_page.offset, limit=session_page.size)
 
-    items = restrict(RectificationItem.objects.filter(cycle=cycle), user, via="organisation")
+    scope = dashboard.ItemScope.of(cycle, user)
     overview = cached(
         "overview",
         lambda: dashboard.rectification_overview(
-            items, today, label=_("All organisations"), roots=roots, parent=parent
+            scope, today, label=_("All organisations"), roots=roots, parent=parent
         ),
     )
     show_all = request.GET.get("orgs") == "all"
     organisation_search = _text_param(request, "oq") if show_all else ""
-    listed = dashboard.search_organisations(items, organisation_search)
     organisation_number = _int_param(request.GET, "op", 1, 1, 10**6) if show_all else 1
     organisations, organisation_page = cached(
         f"organisations:{organisation_number}:{ORGANISATIONS_SHOWN}:{organisation_search}",
-        lambda: dashboard.organisation_page(listed, today, organisation_number, ORGANISATIONS_SHOWN),
+        lambda: dashboard.organisation_page(
+            scope.searching(organisation_search),
+            today,
+            organisation_number,
+            ORGANISATIONS_SHOWN,
+            count=None if organisation_search else overview.organisations,
+        ),
     )
     min_organisations = _int_param(
         request.GET, "min", review_selectors.SHARED_PROBLEM_MIN_ORGANISATIONS, 1, MAX_MIN_ORGANISATIONS
@@ -143,14 +147,14 @@ def cycle_dashboard(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "sectors": overview.sectors,
         "overdue": cached(
             f"overdue:{OVERDUE_SHOWN}",
-            lambda: review_selectors.overdue_items(items, today, limit=OVERDUE_SHOWN),
+            lambda: review_selectors.overdue_items(scope.items(), today, limit=OVERDUE_SHOWN),
         ),
         "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "overdue_url": _overdue_list_url(cycle),
         "min_organisations": min_organisations,
         "shared": cached(
             f"shared:{min_organisations}",
-            lambda: dashboard.shared_problems(items, min_organisations, categories=overview.categories),
+            lambda: dashboard.shared_problems(scope, min_organisations, categories=overview.categories),
         ),
         "export_url": reverse("dashboard:cycle_export", args=[cycle.pk]),
     }

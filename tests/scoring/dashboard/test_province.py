@@ -226,13 +226,14 @@ def test_rectification_aggregates_equal_a_python_computation(province):
     orgs = {o.pk: o for o in Organisation.objects.all()}
     by_org = _expected_by_organisation(items)
     queryset = RectificationItem.objects.filter(cycle=province.cycle)
+    scope = dashboard.ItemScope(province.cycle.pk)
 
-    overview = dashboard.rectification_overview(queryset, TODAY)
+    overview = dashboard.rectification_overview(scope, TODAY)
     assert _figures(overview.total) == _expected_figures(_sum(by_org.values()))
-    assert dashboard.count_organisations(queryset) == len(by_org)
-    rows, page = dashboard.organisation_page(queryset, TODAY, 2, size=5)
+    assert dashboard.count_organisations(scope) == len(by_org)
+    rows, page = dashboard.organisation_page(scope, TODAY, 2, size=5)
     assert (page.number, page.count, len(rows)) == (2, len(by_org), 5)
-    rows, page = dashboard.organisation_page(queryset, TODAY, 999, size=5)
+    rows, page = dashboard.organisation_page(scope, TODAY, 999, size=5)
     assert page.number == page.pages == -(-len(by_org) // 5) and rows
     by_sector: dict[str, Counter] = defaultdict(Counter)
     for pk, row in by_org.items():
@@ -242,7 +243,7 @@ def test_rectification_aggregates_equal_a_python_computation(province):
     }
 
     counties = province.children[province.province.pk]
-    subtrees = dashboard.completion_by_subtree(queryset, counties, TODAY, parent=province.province)
+    subtrees = dashboard.completion_by_subtree(scope, counties, TODAY, parent=province.province)
     expected = [
         _expected_figures(_sum(row for pk, row in by_org.items() if orgs[pk].path.startswith(county.path)))
         for county in counties
@@ -260,16 +261,16 @@ def test_rectification_aggregates_equal_a_python_computation(province):
 
     paged = []
     for offset in range(0, len(by_org), 7):
-        paged += dashboard.completion_by_organisation(queryset, TODAY, offset=offset, limit=7)
+        paged += dashboard.completion_by_organisation(scope, TODAY, offset=offset, limit=7)
     assert [r.key for r in paged] == sorted(by_org, key=order)
     assert [_figures(r) for r in paged] == [_expected_figures(by_org[r.key]) for r in paged]
-    assert [r.key for r in dashboard.iter_organisation_completion(queryset, TODAY, chunk_size=5)] == [
+    assert [r.key for r in dashboard.iter_organisation_completion(scope, TODAY, chunk_size=5)] == [
         r.key for r in paged
     ]
 
     for minimum in (1, 3, 6):
-        mine = dashboard.shared_problems(queryset, minimum, names=3)
-        from_overview = dashboard.shared_problems(queryset, minimum, names=3, categories=overview.categories)
+        mine = dashboard.shared_problems(scope, minimum, names=3)
+        from_overview = dashboard.shared_problems(scope, minimum, names=3, categories=overview.categories)
         theirs = review_selectors.shared_problems(queryset, minimum, names=3)
         assert mine == from_overview == theirs
 
@@ -405,8 +406,8 @@ def test_all_organisations_is_a_paginated_searchable_table(client, province, mon
     for number in range(1, pages + 1):
         ctx = _get(client, province.staff, _url(province.cycle, f"orgs=all&op={number}")).context
         seen += [r.key for r in ctx["organisations"]]
-    queryset = RectificationItem.objects.filter(cycle=province.cycle)
-    assert seen == [r.key for r in dashboard.iter_organisation_completion(queryset, TODAY)]
+    scope = dashboard.ItemScope(province.cycle.pk)
+    assert seen == [r.key for r in dashboard.iter_organisation_completion(scope, TODAY)]
     response = _get(client, province.staff, _url(province.cycle, "orgs=all&oq=a1县0镇2村"))
     found = response.context["organisations"]
     village = Organisation.objects.get(name="a1县0镇2村党支部")
@@ -439,20 +440,20 @@ def test_the_export_carries_every_row_and_reports_progress(province):
     rows = _sheet_rows(content, "Review sessions")
     assert len(rows) == 1 + sessions.count()
     organisations = _sheet_rows(content, "By organisation")
-    queryset = RectificationItem.objects.filter(cycle=province.cycle)
-    expected = list(dashboard.iter_organisation_completion(queryset, TODAY))
+    scope = dashboard.ItemScope(province.cycle.pk)
+    expected = list(dashboard.iter_organisation_completion(scope, TODAY))
     assert [r[0] for r in organisations[1:]] == [r.label for r in expected]
     assert [r[1:8] for r in organisations[1:]] == [
         (r.items, r.verified, r.submitted, r.in_progress, r.pending, r.returned, r.overdue) for r in expected
     ]
-    overview = dashboard.rectification_overview(queryset, TODAY)
+    overview = dashboard.rectification_overview(scope, TODAY)
     assert len(_sheet_rows(content, "Overdue items")) == 1 + overview.total.overdue
     assert _sheet_rows(content, "By sector")[-1][1] == overview.total.items
     assert (
         calls
         and calls[-1][0]
         == calls[-1][1]
-        == sessions.count() + dashboard.count_organisations(queryset) + overview.total.overdue
+        == sessions.count() + dashboard.count_organisations(scope) + overview.total.overdue
     )
     assert [done for done, _total in calls] == sorted(done for done, _total in calls)
 
