@@ -65,7 +65,12 @@ def database_from_url(url: str) -> dict:
             # Persistent connections: a write view is ~2.7x slower without them.
             "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "600"),
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": options,
+            "OPTIONS": {
+                # PostgreSQL's default 4 MB makes a province dashboard's sorts and hashes of 150,000
+                # organisations spill to disk (0.3 s against 0.18 s); per sort or hash, per connection.
+                "options": f"-c work_mem={os.getenv('DB_WORK_MEM', '32MB')}",
+                **options,
+            },
         }
     raise ImproperlyConfigured(f"Unsupported DATABASE_URL scheme: {parts.scheme!r}")
 

@@ -43,7 +43,7 @@ from reviews.cycles.models import Cycle, Report, Session
 from reviews.orgs import levels
 from reviews.orgs.models import Organisation, Sector
 from reviews.rectification import selectors as review_selectors
-from reviews.rectification.models import CategoryTally, RectificationItem, RectificationTally
+from reviews.rectification.models import CategoryTally, ProblemCategory, RectificationItem, RectificationTally
 from reviews.scope import scope_root
 from scoring import tally
 from scoring.ballots.models import Ballot
@@ -538,21 +538,23 @@ class RectificationOverview:
 
 def _tallies_with_overdue(scope: ItemScope, today: datetime.date) -> tuple[str, list]:
     """FROM-clause SQL: the scope's tallies `t`, each with `od.n`, its organisation's overdue items
-    (owing and past the deadline: read from the partial index of owing items, only for the tallies'
-    organisations), NULL when none."""
+    (owing and past the deadline: read from the partial index of owing items), NULL when none."""
     tallies, tally_params = (
         scope.tallies()
         .order_by()
         .values("organisation_id", "path", "sector", *_COUNTS)
         .query.sql_with_params()
     )
+    # The join to the tallies keeps the scope's organisations only; narrowing the items too (a join to
+    # the organisations) pays below the root, where the scope is small, and costs 4 times the plain
+    # index read at the root (0.2 s against 0.05 s at a province's 100,000 overdue items).
+    below_root = scope.path is not None and scope.path.count("/") > 2
+    overdue_items = scope.items() if below_root else RectificationItem.objects.filter(cycle_id=scope.cycle_id)
     overdue, overdue_params = (
-        RectificationItem.objects.filter(cycle_id=scope.cycle_id)
-        .overdue(today)
-        .filter(organisation_id__in=scope.tallies().values("organisation_id"))
+        overdue_items.overdue(today)
         .order_by()
         .values("organisation_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # not COUNT(id): the partial index answers alone
         .query.sql_with_params()
     )
     sql = f"({tallies}) AS t LEFT JOIN ({overdue}) AS od ON od.organisation_id = t.organisation_id"
@@ -580,12 +582,24 @@ def _summed(groups: list[list]) -> list[int]:
 
 def category_counts(scope: ItemScope) -> list[dict]:
     """Per problem category: the organisations with an item of it and its items (one query)."""
-    return list(
+    # Grouped by the id alone, then joined to the few categories: a join first costs one lookup per
+    # tally (420,000 at a province).
+    grouped, params = (
         scope.category_tallies()
         .order_by()
-        .values("category_id", "category__name", "category__order")
-        .annotate(n_organisations=Count("id"), n_items=Sum("items"))
+        .values("category_id")
+        .annotate(n_organisations=Count("*"), n_items=Sum("items"))
+        .query.sql_with_params()
     )
+    columns = ("category_id", "category__name", "category__order", "n_organisations", "n_items")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT g.category_id, c.name, c.{connection.ops.quote_name('order')}, g.n_organisations, "
+            f"g.n_items FROM ({grouped}) AS g "
+            f"JOIN {ProblemCategory._meta.db_table} c ON c.id = g.category_id",
+            params,
+        )
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def rectification_overview(
