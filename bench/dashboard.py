@@ -431,14 +431,14 @@ def seed_province(counties: int, tag: str):
                 )
     Credential.objects.bulk_create(credentials, batch_size=BATCH)
     Ballot.objects.bulk_create(ballots, batch_size=BATCH)
-    ResultSnapshot.objects.bulk_create(
-        [
-            ResultSnapshot(session=s, digest="0" * 64, data=_snapshot(by_session.get(s.pk, []), rng))
-            for s in sessions
-            if s.status == "published"
-        ],
-        batch_size=500,
-    )
+    snapshots = [
+        ResultSnapshot(session=s, digest="0" * 64, data=_snapshot(by_session.get(s.pk, []), rng))
+        for s in sessions
+        if s.status == "published"
+    ]
+    for snapshot in snapshots:
+        snapshot.fill_figures()  # the dashboard's stored grade counts and quorum (bulk_create skips save())
+    ResultSnapshot.objects.bulk_create(snapshots, batch_size=500)
     print(f"  {len(sessions)} sessions, {len(reports)} reporters, {len(ballots)} ballots")
 
     today = rectification_services.today()

@@ -34,7 +34,6 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +47,7 @@ from reviews.scope import scope_root
 from scoring import tally
 from scoring.ballots.models import Ballot
 from scoring.codes.models import Credential
-from scoring.results.models import ResultSnapshot
+from scoring.results.models import GRADE_COLUMNS, UNGRADED_COLUMN, ResultSnapshot
 from scoring.schemes.models import GRADE_LABELS, EvaluatorGroup
 from scoring.selectors import report_key
 
@@ -244,7 +243,7 @@ def session_rows(
             n_paper=_sum_of(EvaluatorGroup.objects.all(), "scheme__session", "paper_issued"),
             n_received=_count_of(Ballot.objects.filter(invalid_reason=""), "session"),
             snapshot_id=F("result_snapshot__id"),
-            quorum=KeyTextTransform("quorum_met", "result_snapshot__data"),
+            quorum=F("result_snapshot__quorum_met"),  # stored at publish: no snapshot JSON read to sort
         )
     )
     sessions = list(sessions[offset : offset + limit] if limit is not None else sessions[offset:])
@@ -277,17 +276,11 @@ def session_rows(
                 )
                 for key, rank, composite, grade in tops.get(session.pk, [])
             ],
-            quorum_met=_quorum(session.quorum) if session.snapshot_id is not None else None,
+            quorum_met=session.quorum if session.snapshot_id is not None else None,
             results_url=results_url(session) if session.snapshot_id is not None else "",
         )
         for session in sessions
     ]
-
-
-def _quorum(value) -> bool | None:
-    if value is None:
-        return None
-    return str(value).lower() in ("true", "1")
 
 
 # The published snapshots' reporters, unnested by the database (json_each / jsonb_array_elements), so a
@@ -394,43 +387,40 @@ class LevelSummary:
     grades: GradeDistribution | None
 
 
-def _published_grades(sessions: QuerySet) -> list[tuple[int, str | None, int]]:
-    """(host depth, grade, reporters) over the published snapshots of the sessions: one GROUP BY."""
-    subquery, params = sessions.order_by().values("pk").query.sql_with_params()
-    grade = _field("grade")
-    sql = (
-        f"SELECT o.depth, {grade}, COUNT(*) FROM {ResultSnapshot._meta.db_table} s "
-        f"JOIN {Session._meta.db_table} se ON se.id = s.session_id "
-        f"JOIN {Organisation._meta.db_table} o ON o.id = se.host_id "
-        f"{_vendor(_REPORTERS)} WHERE s.session_id IN ({subquery}) GROUP BY o.depth, {grade}"
+def _published_grades(sessions: QuerySet) -> dict[int, tuple[int, int, Counter, int]]:
+    """Host depth → (sessions, published sessions, reporters per grade, ungraded reporters): one GROUP BY
+    host depth summing the figures stored with each snapshot at publish time (no JSON read)."""
+    columns = [*GRADE_COLUMNS.values(), UNGRADED_COLUMN]
+    sums = {column: Sum(f"result_snapshot__{column}") for column in columns}
+    rows = (
+        sessions.order_by()
+        .values("host__depth")
+        .annotate(n=Count("pk"), n_published=Count("result_snapshot"), **sums)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return {
+        row["host__depth"]: (
+            row["n"],
+            row["n_published"],
+            Counter({grade: row[column] or 0 for grade, column in GRADE_COLUMNS.items()}),
+            row[UNGRADED_COLUMN] or 0,
+        )
+        for row in rows
+    }
 
 
 def level_summaries(sessions: QuerySet) -> list[LevelSummary]:
     """Per level (top down): sessions, published sessions, and 好/较好/一般/差 counts of the published
-    rankings. Two queries whatever the number of sessions; levels without a session left out."""
+    rankings. One query whatever the number of sessions; levels without a session left out."""
     counts: Counter = Counter()
     published: Counter = Counter()
-    for depth, n, n_published in (
-        sessions.order_by()
-        .values("host__depth")
-        .annotate(n=Count("pk"), n_published=Count("result_snapshot"))
-        .values_list("host__depth", "n", "n_published")
-    ):
-        counts[level_of(depth)] += n
-        published[level_of(depth)] += n_published
     grades: dict[int, Counter] = {}
     ungraded: Counter = Counter()
-    if any(published.values()):
-        for depth, grade, n in _published_grades(sessions):
-            level = level_of(depth)
-            if grade:
-                grades.setdefault(level, Counter())[grade] += n
-            else:
-                ungraded[level] += n
+    for depth, (n, n_published, by_grade, n_ungraded) in _published_grades(sessions).items():
+        level = level_of(depth)
+        counts[level] += n
+        published[level] += n_published
+        grades.setdefault(level, Counter()).update(by_grade)
+        ungraded[level] += n_ungraded
     result = []
     for level in sorted(counts):
         label = str(levels.Level(level).label)
