@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from reviews.downloads import attachment_response
+from reviews.downloads import file_attachment_response
 from reviews.jobs import selectors, services
 from reviews.jobs.models import JobStatus
 from reviews.jobs.registry import kind_of
@@ -38,11 +38,10 @@ def job_download(request: HttpRequest, job_id) -> HttpResponse:
     if job.status != JobStatus.DONE or not job.result:
         raise Http404
     try:
-        with job.result.open("rb") as handle:
-            content = handle.read()
+        handle = job.result.open("rb")
     except OSError as error:
         raise Http404 from error
-    return attachment_response(job.result_name, job.result_type, content)
+    return file_attachment_response(job.result_name, job.result_type, handle)
 
 
 @login_required

@@ -127,7 +127,7 @@ def test_upload_check_preview_confirm_apply_imports_the_file(world, client, medi
     assert "Party organisations created: 3" in done
     summary = client.get(reverse("jobs:download", args=[apply_job.pk]))
     assert summary.status_code == 200 and summary["Content-Type"].startswith("application/vnd.openxmlformats")
-    book = openpyxl.load_workbook(io.BytesIO(summary.content), read_only=True)
+    book = openpyxl.load_workbook(io.BytesIO(summary.getvalue()), read_only=True)
     assert len(list(book.worksheets[0].iter_rows())) == 1 + 3  # a header and the three created
 
 

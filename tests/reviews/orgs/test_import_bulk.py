@@ -231,7 +231,7 @@ def test_the_summary_downloads_from_the_apply_job_and_its_audit_entry_for_its_sc
     run_jobs()
     job = Job.objects.get(kind="orgs.import_apply", status=JobStatus.DONE)
     from_job = client.get(reverse("jobs:download", args=[job.pk]))
-    book = openpyxl.load_workbook(io.BytesIO(from_job.content), read_only=True)
+    book = openpyxl.load_workbook(io.BytesIO(from_job.getvalue()), read_only=True)
     assert len(list(book.worksheets[0].iter_rows())) == 41
     event = AuditEvent.objects.get(action="import.apply")
     link = reverse("admin:reviews_organisation_import_summary", args=[event.pk])

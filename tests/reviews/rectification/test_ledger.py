@@ -118,7 +118,7 @@ def test_the_title_header_and_rows_cell_by_cell(client, rectified):
         new_deadline=datetime.date(2026, 6, 30),
         reason="r",
     )
-    sheet = _sheet(_get(client, w.county_staff, rectified).content)
+    sheet = _sheet(_get(client, w.county_staff, rectified).getvalue())
 
     assert sheet["A1"].value == "2025年度抓基层党建工作述职评议 rectification ledger"
     assert sheet["A2"].value == "All items　Exported on 2026-03-01"
@@ -164,7 +164,7 @@ def test_the_title_header_and_rows_cell_by_cell(client, rectified):
 def test_dates_are_real_excel_dates(client, rectified):
     item = bring(rectified, rectified.shijia_items[0], RectificationStatus.VERIFIED)
     assert item.verified_at is not None
-    sheet = _sheet(_get(client, rectified.world.county_staff, rectified).content)
+    sheet = _sheet(_get(client, rectified.world.county_staff, rectified).getvalue())
     deadline = sheet.cell(row=HEADER_ROW + 1, column=COLUMN["Deadline"])
     assert deadline.is_date and deadline.number_format == "yyyy-mm-dd"
     verified = sheet.cell(row=HEADER_ROW + 1, column=COLUMN["Verified at"])
@@ -172,7 +172,7 @@ def test_dates_are_real_excel_dates(client, rectified):
 
 
 def test_the_sheet_is_set_up_for_printing(client, rectified):
-    sheet = _sheet(_get(client, rectified.world.county_staff, rectified).content)
+    sheet = _sheet(_get(client, rectified.world.county_staff, rectified).getvalue())
     assert sheet.page_setup.orientation == "landscape"
     assert str(sheet.page_setup.paperSize) == "9"  # A4
     assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
@@ -188,26 +188,26 @@ def test_the_sheet_is_set_up_for_printing(client, rectified):
 def test_the_ledger_follows_the_lists_filters(client, rectified):
     w = rectified.world
     bring(rectified, rectified.liaoyang_items[0], RectificationStatus.SUBMITTED)
-    sheet = _sheet(_get(client, w.county_staff, rectified, status="submitted").content)
+    sheet = _sheet(_get(client, w.county_staff, rectified, status="submitted").getvalue())
     rows = _rows(sheet)
     assert [_value(r, "Problem") for r in rows] == ["党员发展把关不严"]
     assert sheet["A2"].value.startswith("Status: Awaiting verification")
-    rows = _rows(_sheet(_get(client, w.county_staff, rectified, level="2").content))
+    rows = _rows(_sheet(_get(client, w.county_staff, rectified, level="2").getvalue()))
     assert [_value(r, "Party organisation") for r in rows] == ["石匣村党支部"]
-    rows = _rows(_sheet(_get(client, w.county_staff, rectified, session=str(w.shijia_session.pk)).content))
+    rows = _rows(_sheet(_get(client, w.county_staff, rectified, session=str(w.shijia_session.pk)).getvalue()))
     assert [_value(r, "Party organisation") for r in rows] == ["石匣村党支部"]
-    rows = _rows(_sheet(_get(client, w.county_staff, rectified, q="辽阳").content))
+    rows = _rows(_sheet(_get(client, w.county_staff, rectified, q="辽阳").getvalue()))
     assert {_value(r, "Party organisation") for r in rows} == {"中共辽阳镇委员会"}
     assert len(rows) == 2
 
 
 def test_township_staff_get_only_their_subtree(client, rectified):
-    rows = _rows(_sheet(_get(client, rectified.world.shijia_staff, rectified).content))
+    rows = _rows(_sheet(_get(client, rectified.world.shijia_staff, rectified).getvalue()))
     organisations = [_value(r, "Party organisation") for r in rows]
     assert len(organisations) == 4
     assert "中共辽阳镇委员会" not in organisations
     assert not any("辽阳" in (_value(r, "Party organisation") or "") for r in rows)
-    rows = _rows(_sheet(_get(client, rectified.world.liaoyang_staff, rectified).content))
+    rows = _rows(_sheet(_get(client, rectified.world.liaoyang_staff, rectified).getvalue()))
     assert {_value(r, "Party organisation") for r in rows} == {"中共辽阳镇委员会"}
 
 
@@ -223,7 +223,7 @@ def test_the_ledger_is_for_staff_only(client, rectified):
 
 def test_overdue_in_the_ledger_turns_at_midnight_in_shanghai(client, rectified):
     def overdue_column():
-        rows = _rows(_sheet(_get(client, rectified.world.county_staff, rectified, q="石匣村").content))
+        rows = _rows(_sheet(_get(client, rectified.world.county_staff, rectified, q="石匣村").getvalue()))
         assert len(rows) == 1
         return _value(rows[0], "Overdue")
 
@@ -232,13 +232,13 @@ def test_overdue_in_the_ledger_turns_at_midnight_in_shanghai(client, rectified):
     ):
         assert overdue_column() == "No"
         assert (
-            _rows(_sheet(_get(client, rectified.world.county_staff, rectified, overdue="yes").content)) == []
+            _rows(_sheet(_get(client, rectified.world.county_staff, rectified, overdue="yes").getvalue())) == []
         )
     with mock.patch(
         "django.utils.timezone.now", return_value=datetime.datetime(2026, 4, 20, 16, 0, 0, tzinfo=UTC)
     ):
         assert overdue_column() == "Yes"
-        rows = _rows(_sheet(_get(client, rectified.world.county_staff, rectified, overdue="yes").content))
+        rows = _rows(_sheet(_get(client, rectified.world.county_staff, rectified, overdue="yes").getvalue()))
         assert len(rows) == 5  # all but 石匣乡's second item (deadline 5-20)
 
 
@@ -251,7 +251,7 @@ def test_overdue_rows_come_first(client, rectified, clock):
     )
     bring(rectified, rectified.liaoyang_items[0], RectificationStatus.SUBMITTED)
     clock.set(shanghai(2026, 4, 25, 9))
-    rows = _rows(_sheet(_get(client, rectified.world.county_staff, rectified).content))
+    rows = _rows(_sheet(_get(client, rectified.world.county_staff, rectified).getvalue()))
     assert [_value(r, "Overdue") for r in rows] == ["Yes", "Yes", "Yes", "No", "No", "No"]
     assert [_value(r, "Problem") for r in rows[3:]] == [
         "党员发展把关不严",  # submitted, deadline 4-20

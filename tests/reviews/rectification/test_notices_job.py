@@ -34,8 +34,9 @@ def test_county_staff_get_every_notice_of_the_county_as_one_pdf(client, rectifie
     job.refresh_from_db()
     assert job.status == "done", job.error
     download = client.get(reverse("jobs:download", args=[job.pk]))
-    assert download.status_code == 200 and download.content.startswith(b"%PDF")
-    text = _pdf_text(download.content)
+    pdf = download.getvalue()  # streamed: read once
+    assert download.status_code == 200 and pdf.startswith(b"%PDF")
+    text = _pdf_text(pdf)
     for notice in RectificationNotice.objects.filter(session__cycle=w.cycle).select_related("organisation"):
         assert notice.organisation.name[:4] in text
 
@@ -46,7 +47,7 @@ def test_township_staff_get_only_their_townships_notices(client, rectified, run_
     run_jobs()
     job = Job.objects.get(kind=jobs_rectification.NOTICES)
     assert job.status == "done", job.error
-    text = _pdf_text(client.get(reverse("jobs:download", args=[job.pk])).content)
+    text = _pdf_text(client.get(reverse("jobs:download", args=[job.pk])).getvalue())
     assert "辽阳" in text and "石匣" not in text
 
 

@@ -66,7 +66,7 @@ def test_a_second_post_of_the_same_form_leads_to_the_same_job_and_issues_nothing
     job = Job.objects.get(kind=SLIPS_JOB)
     assert job.status == JobStatus.DONE
     pdf = client.get(reverse("jobs:download", args=[job.pk]))
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.getvalue().startswith(b"%PDF")
     assert _issue(client, scored)["Location"] == first["Location"]  # a third, after the job: still the same
     assert Credential.objects.filter(group=scored.delegates).count() == 6 + 10
     assert AuditEvent.objects.filter(action="credentials.issue").count() == 1 + 2  # the fixture's two

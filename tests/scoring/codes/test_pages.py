@@ -158,7 +158,7 @@ def test_issuing_leads_to_the_jobs_progress_page_which_then_offers_the_slips(cli
     page = client.get(response["Location"]).content.decode()
     assert reverse("jobs:download", args=[job.pk]) in page and "返回测评码" in page
     pdf = client.get(reverse("jobs:download", args=[job.pk]))
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.getvalue().startswith(b"%PDF")
     assert "attachment" in pdf["Content-Disposition"] and "no-store" in pdf["Cache-Control"]
     assert Credential.objects.filter(group=scored.delegates).count() == 9
     assert list(Credential.objects.order_by("-serial").values_list("serial", flat=True)[:3]) == [15, 14, 13]
