@@ -232,7 +232,8 @@ def test_overdue_in_the_ledger_turns_at_midnight_in_shanghai(client, rectified):
     ):
         assert overdue_column() == "No"
         assert (
-            _rows(_sheet(_get(client, rectified.world.county_staff, rectified, overdue="yes").getvalue())) == []
+            _rows(_sheet(_get(client, rectified.world.county_staff, rectified, overdue="yes").getvalue()))
+            == []
         )
     with mock.patch(
         "django.utils.timezone.now", return_value=datetime.datetime(2026, 4, 20, 16, 0, 0, tzinfo=UTC)
