@@ -108,7 +108,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="categorytally",
-            index=models.Index(fields=["cycle", "path"], name="rectification_category_path"),
+            index=models.Index(
+                fields=["cycle", "path"],
+                name="rectification_category_path",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ),
         migrations.AddConstraint(
             model_name="categorytally",
@@ -118,7 +122,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="rectificationtally",
-            index=models.Index(fields=["cycle", "path"], name="rectification_tally_path"),
+            index=models.Index(
+                fields=["cycle", "path"],
+                name="rectification_tally_path",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ),
         migrations.AddConstraint(
             model_name="rectificationtally",

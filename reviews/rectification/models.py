@@ -221,7 +221,15 @@ class RectificationTally(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cycle", "organisation"], name="rectification_tally_unique"),
         ]
-        indexes = [models.Index(fields=["cycle", "path"], name="rectification_tally_path")]
+        # varchar_pattern_ops: PostgreSQL's subtree filter is LIKE 'prefix%' (reviews.orgs.subtree),
+        # which an index in the database's collation cannot answer; SQLite ignores opclasses.
+        indexes = [
+            models.Index(
+                fields=["cycle", "path"],
+                name="rectification_tally_path",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation_id}: {self.items}"
@@ -242,7 +250,13 @@ class CategoryTally(models.Model):
                 fields=["cycle", "organisation", "category"], name="rectification_category_tally_unique"
             ),
         ]
-        indexes = [models.Index(fields=["cycle", "path"], name="rectification_category_path")]
+        indexes = [
+            models.Index(
+                fields=["cycle", "path"],
+                name="rectification_category_path",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation_id}/{self.category_id}: {self.items}"
