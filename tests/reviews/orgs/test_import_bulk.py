@@ -246,3 +246,23 @@ def test_the_summary_downloads_from_the_apply_job_and_its_audit_entry_for_its_sc
     client.force_login(world.liaoyang_staff)  # the import's top organisations are under the county, not here
     assert client.get(link).status_code in (403, 404)
     assert Person.objects.filter(name="书记39").count() == 1
+
+
+def test_the_progress_total_is_the_workbooks_rows_exactly():
+    """The bar's total counts every sheet's rows, headers included, as the check counts them as it reads:
+    rows of uneven length, more than one unpacked megabyte (a chunk boundary) and no <dimension>."""
+    from reviews.orgs.imports import _estimated_rows
+
+    book = openpyxl.Workbook(write_only=True)  # write-only: no <dimension> in the sheets
+    for title, width, rows in ((ORG_SHEET, 6, 4000), (SECRETARY_SHEET, 5, 3000)):
+        sheet = book.create_sheet(title)
+        for i in range(rows + 1):
+            sheet.append([f"值{i}-{j}" * (1 + i % 7) for j in range(width)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    seen = []
+    import_check(data, progress=lambda done, total: seen.append((done, total)))
+    assert _estimated_rows(data) == 4001 + 3001
+    assert seen[-1] == (7002, 7002)
+    assert all(total == 7002 for _done, total in seen)
