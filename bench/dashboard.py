@@ -551,7 +551,7 @@ def measure_main(job: dict) -> None:
     import resource
 
     from scoring.dashboard import exports
-    from scoring.dashboard.views import _subtree_roots
+    from scoring.dashboard.selectors import subtree_roots
 
     url = reverse("dashboard:cycle", args=[job["cycle"]])
     client = Client(HTTP_HOST="127.0.0.1")
@@ -572,7 +572,7 @@ def measure_main(job: dict) -> None:
     if os.getenv("BENCH_NO_EXPORT"):
         print(f"peak RSS: {rss_page} MB after the first page, {rss_pages} MB after all pages")
         return
-    parent, roots = _subtree_roots(province)
+    parent, roots = subtree_roots(province)
     calls = []
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
