@@ -99,8 +99,9 @@ def _pages(count: int) -> int:
 
 
 class _Progress:
-    """The bar of a slips render: a slip is half done when its QR code is drawn (about half the time), and
-    done when its piece is rendered; told about every 1 % of the slips, never backwards, ending at
+    """The bar of a slips render, in slips: a slip is a quarter done when its QR code is drawn and done when
+    its piece is rendered (drawing is ~1/4 of the time: 200 slips drawn in 0.9 s, rendered in 2.7 s), so
+    the bar moves with the time; told about every 1 % of the slips, never backwards, ending at
     (total, total)."""
 
     def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
@@ -118,7 +119,7 @@ class _Progress:
         self._tell()
 
     def _tell(self) -> None:
-        done = (self.drawn + self.rendered) // 2
+        done = (self.drawn + 3 * self.rendered) // 4
         if self.progress is None or done <= self.told:
             return
         if done - self.told >= self.step or done == self.total:
@@ -151,7 +152,7 @@ def code_slips_pdf(
 
     Rendered in pieces of SLIPS_PER_RENDER slips (whole pages), joined into one PDF: written into `out` (a
     binary file) when given, and None returned; else returned as bytes. `progress(done, total)` is told
-    the slips done (half when drawn, whole when rendered), for a job.
+    the slips done (a quarter when drawn, whole when rendered), for a job.
     """
     total = len(issued)
     pages = _pages(total)

@@ -107,8 +107,8 @@ def test_progress_moves_with_the_drawing_and_each_piece_rendered_up_to_the_total
     done = [d for d, _, _ in calls]
     assert done == sorted(set(done)) and {t for _, t, _ in calls} == {25}
     assert calls[-1] == (25, 25, 3)
-    # Half a slip when drawn, the other half when its piece is rendered.
-    assert (5, 25, 0) in calls and (10, 25, 1) in calls and (15, 25, 1) in calls and (20, 25, 2) in calls
+    # A quarter of a slip when drawn, the rest when its piece is rendered.
+    assert (2, 25, 0) in calls and (10, 25, 1) in calls and (12, 25, 1) in calls and (20, 25, 2) in calls
 
 
 def test_a_piece_that_fails_fails_the_whole_pdf(scored, batch, monkeypatch):
