@@ -35,14 +35,14 @@ def render_pdf_pieces(
 ) -> bytes | None:
     """HTML documents rendered one at a time and joined into one PDF, so memory is bounded by a piece.
 
-    One WeasyPrint render keeps the whole layout of its document in memory (~300 KB a page of slips): a
+    One WeasyPrint render keeps the whole layout of its document in memory (~2 MB a page of code slips): a
     long document is cut into pieces, `pieces` yields each as (HTML, how many items it holds: notices,
     slips), taken one at a time (a generator builds the next piece only when the last is rendered), and
     each piece's pages are appended with PDFium (pypdfium2). The first piece is the base of the joined
-    PDF, so its document information (title, language) stays; every piece embeds its own font subsets.
-    `rendered(done)` is told the items rendered so far after each piece. Written into `out` (a binary
-    file) when given, and None returned, so the whole PDF is not held twice; else returned as bytes. No
-    piece at all gives a PDF of no page.
+    PDF, so its document information (the title a viewer shows) stays; every piece embeds its own font
+    subsets. `rendered(done)` is told the items rendered so far after each piece. Written into `out` (a
+    binary file) when given, and None returned, so the whole PDF is not held twice; else returned as
+    bytes. No piece at all gives a PDF of no page.
     """
     import pypdfium2 as pdfium
 

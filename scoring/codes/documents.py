@@ -127,16 +127,9 @@ class _Progress:
             self.progress(done, self.total)
 
 
-def code_slips_html(
-    session: Session,
-    issued: list[IssuedCode],
-    base_url: str | None = None,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-) -> str:
+def code_slips_html(session: Session, issued: list[IssuedCode], base_url: str | None = None) -> str:
     """These slips as one HTML document (one render: code_slips_pdf cuts a big batch into pieces)."""
-    bar = _Progress(len(issued), progress)
-    slips = _draw(issued, base_url, bar.draw)
+    slips = _draw(issued, base_url, lambda: None)
     return _slips_html(session, slips, base_url, first_page=1, pages=_pages(len(slips)))
 
 
