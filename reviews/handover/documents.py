@@ -9,7 +9,6 @@ province scale) print as one PDF too, rendered in bounded pieces and joined: see
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -22,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from reviews.cycles.models import Cycle, Session
-from reviews.documents import FONTS, css_string, render_pdf
+from reviews.documents import FONTS, css_string, render_pdf, render_pdf_pieces
 from reviews.drafts.documents import page_counter_css
 from reviews.rectification.models import RectificationItem, RectificationNotice
 
@@ -142,7 +141,8 @@ def session_notices_pdf(session: Session) -> bytes:
 #
 # One WeasyPrint render keeps the whole layout of its document in memory, and at province scale a cycle
 # has ~150,000 notices: so the notices are rendered a session at a time, NOTICES_PER_RENDER at most per
-# render, and the pieces' pages are appended to one PDF with PDFium (pypdfium2). WeasyPrint's time and
+# render, and the pieces' pages are appended to one PDF with PDFium (pypdfium2; reviews.documents'
+# render_pdf_pieces, which the code slips use too). WeasyPrint's time and
 # memory are then bounded by one piece, and the whole is linear in the notices. Each piece numbers its own
 # pages under its session's title, as the session's PDF does (a session is one piece unless it has more
 # than NOTICES_PER_RENDER notices). Measured (bench/ledger.py, 1,000 notices): ~100 ms of CPU a notice;
@@ -176,17 +176,14 @@ def cycle_notices_pdf(
     PDF. Written into `out` (a binary file) when given, else returned as bytes; `progress(done, total)` is
     told the notices rendered after each piece, and (total, total) at the end.
     """
-    import pypdfium2 as pdfium
-
     if notices is None:
         notices = RectificationNotice.objects.filter(session__cycle=cycle)
     total = notices.count()
     if progress is not None:
         progress(0, total)
     what = _("Rectification notices")
-    merged = pdfium.PdfDocument.new()
-    done = 0
-    try:
+
+    def pieces():
         for session in _cycle_sessions(notices):
             order = dict(session.reports.values_list("organisation_id", "order"))
             keys = sorted(
@@ -207,18 +204,17 @@ def cycle_notices_pdf(
                     title=f"{cycle.name} · {what}",
                     header=session.title,
                 )
-                piece = pdfium.PdfDocument(render_pdf(html))
-                try:
-                    merged.import_pages(piece)
-                finally:
-                    piece.close()
-                done += len(ids)
-                if progress is not None and done < total:
-                    progress(done, total)
-        target = out if out is not None else io.BytesIO()
-        merged.save(target)
-    finally:
-        merged.close()
+                yield html, len(ids)
+
+    done = 0
+
+    def rendered(count: int) -> None:
+        nonlocal done
+        done = count
+        if progress is not None and done < total:
+            progress(done, total)
+
+    pdf = render_pdf_pieces(pieces(), out=out, rendered=rendered)
     if progress is not None:
         progress(done, max(done, total))
-    return None if out is not None else target.getvalue()
+    return pdf

@@ -1,8 +1,9 @@
 """The slips PDF as a background job (后台任务): the codes become live only once their slips exist.
 
 The issuing view reserves a batch (status rendering) and starts a job whose parameters carry the form's
-key until it ends. The job draws the slips with progress ("已生成 120 / 300 张"), and only then creates the
-batch's codes and marks it ready, in one transaction (services.slips_ready). A render that raises, or a
+key until it ends. The job draws and renders the slips with progress ("已生成 120 / 300 张"), in pieces
+written into the job's file, and only then creates the batch's codes and marks it ready, in one
+transaction (services.slips_ready). A render that raises (in any piece), or a
 worker that dies and is not brought back (reviews/jobs: requeued once, then failed), ends in
 services.slips_failed: the batch is failed and none of its codes exist, so the quorum's denominator never
 counts unprinted codes.
@@ -29,7 +30,8 @@ def slips_render(job, progress, out):
     if batch is None or not key or batch.status != wanted:
         raise JobRefused(_("These slips are no longer wanted: their issue was cancelled."))
     issued = services.batch_codes(batch, key)
-    pdf = documents.code_slips_pdf(batch.session, issued, progress=progress)
+    # Written into the job's file, piece by piece (documents.SLIPS_PER_RENDER): never held whole in memory.
+    documents.code_slips_pdf(batch.session, issued, out=out, progress=progress)
     if not reprint:
         try:
             services.slips_ready(batch_id=batch.pk, job=job, issued=issued)
@@ -40,7 +42,7 @@ def slips_render(job, progress, out):
         "first": batch.first_serial,
         "last": batch.last_serial,
     }
-    return filename, PDF, pdf
+    return filename, PDF, None
 
 
 def codes_page(job) -> str:

@@ -78,3 +78,55 @@ def test_the_pdf_is_started_by_a_post_only(client, rectified, method):
 def test_a_secretary_cannot_start_it(client, rectified):
     assert _start(client, rectified.wang, rectified.world.cycle).status_code == 403
     assert not Job.objects.exists()
+
+
+def test_notices_rendered_one_a_piece_are_joined_into_one_pdf_under_the_cycles_title(
+    client, rectified, run_jobs, monkeypatch
+):
+    import reviews.documents
+    from reviews.handover import documents as documents_handover
+
+    monkeypatch.setattr(documents_handover, "NOTICES_PER_RENDER", 1)
+    real = reviews.documents.render_pdf
+    renders = []
+
+    def counted(html):
+        renders.append(html)
+        return real(html)
+
+    monkeypatch.setattr(reviews.documents, "render_pdf", counted)
+    w = rectified.world
+    _start(client, w.county_staff, w.cycle)
+    (job,) = run_jobs()
+    assert job.status == "done", job.error
+    assert len(renders) == 3 and (job.done, job.total) == (3, 3)
+    document = pdfium.PdfDocument(client.get(reverse("jobs:download", args=[job.pk])).getvalue())
+    try:
+        assert len(document) == 6
+        assert document.get_metadata_dict()["Title"] == f"{w.cycle.name} · 整改通知单"
+        text = "".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    for notice in RectificationNotice.objects.filter(session__cycle=w.cycle).select_related("organisation"):
+        assert notice.organisation.name[:4] in text
+
+
+def test_a_notices_piece_that_fails_fails_the_job_without_a_file(client, rectified, run_jobs, monkeypatch):
+    import reviews.documents
+    from reviews.handover import documents as documents_handover
+
+    monkeypatch.setattr(documents_handover, "NOTICES_PER_RENDER", 1)
+    real = reviews.documents.render_pdf
+    renders = []
+
+    def second_fails(html):
+        renders.append(html)
+        if len(renders) == 2:
+            raise OSError("no font")
+        return real(html)
+
+    monkeypatch.setattr(reviews.documents, "render_pdf", second_fails)
+    _start(client, rectified.world.county_staff, rectified.world.cycle)
+    (job,) = run_jobs()
+    assert len(renders) == 2
+    assert job.status == "failed" and not job.result and "任务未能完成" in job.error

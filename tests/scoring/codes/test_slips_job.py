@@ -210,3 +210,74 @@ def test_the_list_of_a_form_whose_slips_print_or_failed_is_refused_and_issues_no
         as_list()
     assert failed.value.code == "failed" and "未发放任何测评码" in failed.value.message
     assert Credential.objects.count() == 12 and IssueBatch.objects.count() == 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# A batch of several pieces (documents.SLIPS_PER_RENDER)
+
+
+def _pdf_text(content: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(content)
+    try:
+        return "".join("".join(page.get_textpage().get_text_range().split()) for page in document)
+    finally:
+        document.close()
+
+
+def test_a_batch_of_several_pieces_prints_every_slip_before_any_code_exists(
+    client, scored, run_jobs, monkeypatch
+):
+    import reviews.documents
+
+    monkeypatch.setattr(documents, "SLIPS_PER_RENDER", 10)
+    real = reviews.documents.render_pdf
+    live = []
+
+    def watched(html):
+        live.append(Credential.objects.count())
+        return real(html)
+
+    monkeypatch.setattr(reviews.documents, "render_pdf", watched)
+    response = _post(client, scored, key="big", count=25)
+    (job,) = run_jobs()
+    assert job.status == JobStatus.DONE and (job.done, job.total) == (25, 25)
+    assert live == [12, 12, 12]  # three renders, each before the codes were made
+    batch = IssueBatch.objects.get()
+    assert batch.status == BatchStatus.READY and _denominator(scored) == 12 + 25
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    text = _pdf_text(download.getvalue())
+    issued = codes_services.batch_codes(batch, "big")
+    at = [text.index(f"No.{code.serial:04d}") for code in issued]
+    assert at == sorted(at) and all(code.short_display in text for code in issued)
+    assert "第3页/共3页" in text and "第4页" not in text
+    assert response.status_code == 302
+
+
+def test_a_render_failing_in_its_second_piece_leaves_no_code_and_no_file(
+    client, scored, run_jobs, monkeypatch
+):
+    import reviews.documents
+
+    monkeypatch.setattr(documents, "SLIPS_PER_RENDER", 10)
+    real = reviews.documents.render_pdf
+    renders = []
+
+    def second_fails(html):
+        renders.append(html)
+        if len(renders) == 2:
+            raise OSError("no font")
+        return real(html)
+
+    monkeypatch.setattr(reviews.documents, "render_pdf", second_fails)
+    before = _denominator(scored)
+    _post(client, scored, key="broken", count=25)
+    (job,) = run_jobs()
+    assert len(renders) == 2
+    assert job.status == JobStatus.FAILED and not job.result and "任务未能完成" in job.error
+    batch = IssueBatch.objects.get()
+    assert batch.status == BatchStatus.FAILED
+    assert not Credential.objects.filter(serial__gte=batch.first_serial).exists()
+    assert _denominator(scored) == before == 12
+    assert AuditEvent.objects.get(action="credentials.slips_failed").changes["codes_deleted"] == 0
