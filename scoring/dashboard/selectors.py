@@ -551,19 +551,14 @@ def _tallies_with_overdue(scope: ItemScope, today: datetime.date) -> tuple[str, 
     return sql, [*tally_params, *overdue_params]
 
 
+# The names reviews.rectification.selectors gives the figures, in the order the SQL here selects them.
+_FIGURES = list(review_selectors._counts(datetime.date.min))
+
+
 def _completion(values: list, **fields) -> review_selectors.Completion:
     """A Completion from (items, pending, in_progress, submitted, returned, verified, overdue)."""
-    items, pending, in_progress, submitted, returned, verified, overdue = (int(v or 0) for v in values)
-    return review_selectors.Completion(
-        items=items,
-        pending=pending,
-        in_progress=in_progress,
-        submitted=submitted,
-        returned=returned,
-        verified=verified,
-        overdue=overdue,
-        **fields,
-    )
+    row = dict(zip(_FIGURES, (int(v or 0) for v in values), strict=True))
+    return review_selectors._completion(row, **fields)
 
 
 def _summed(groups: list[list]) -> list[int]:
